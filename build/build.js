@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// Type-checks and compiles everything to out/ (what the tests run), then bundles
+// each task and the CLI with esbuild into dist/ (what ships).
+'use strict';
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const esbuild = require('esbuild');
+
+const root = path.resolve(__dirname, '..');
+const dist = path.join(root, 'dist');
+const taskLib = path.dirname(require.resolve('azure-pipelines-task-lib/package.json'));
+
+function taskNames() {
+  return fs.readdirSync(path.join(root, 'tasks'), { withFileTypes: true })
+    .filter((d) => d.isDirectory() && fs.existsSync(path.join(root, 'tasks', d.name, 'task.json')))
+    .map((d) => d.name)
+    .sort();
+}
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minify: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  // Deterministic output: no absolute paths or timestamps in the bundle.
+  absWorkingDir: root,
+};
+
+async function main() {
+  const started = Date.now();
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', root], { stdio: 'inherit' });
+  fs.rmSync(dist, { recursive: true, force: true });
+
+  for (const name of taskNames()) {
+    const out = path.join(dist, 'extension', 'tasks', name);
+    await esbuild.build({ ...common, entryPoints: [path.join(root, 'tasks', name, 'index.ts')], outfile: path.join(out, 'index.js') });
+    fs.copyFileSync(path.join(root, 'tasks', name, 'task.json'), path.join(out, 'task.json'));
+    fs.copyFileSync(path.join(root, 'tasks', name, 'icon.png'), path.join(out, 'icon.png'));
+    // task-lib reads its messages relative to __dirname, which is now the bundle's folder.
+    fs.copyFileSync(path.join(taskLib, 'lib.json'), path.join(out, 'lib.json'));
+    fs.cpSync(path.join(taskLib, 'Strings'), path.join(out, 'Strings'), { recursive: true });
+  }
+
+  await esbuild.build({
+    ...common,
+    entryPoints: [path.join(root, 'cli', 'gitops-stack.ts')],
+    outfile: path.join(dist, 'cli', 'gitops-stack.js'),
+    banner: { js: '#!/usr/bin/env node' },
+  });
+  fs.chmodSync(path.join(dist, 'cli', 'gitops-stack.js'), 0o755);
+  console.log(`build: ${taskNames().length} tasks and the CLI bundled in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+}
+
+main().catch((error) => {
+  console.error(error.message);
+  process.exit(1);
+});

@@ -1,0 +1,83 @@
+import { parseArgs } from 'node:util';
+import { ConsoleHost } from '../lib/pipeline/console-host';
+import { runTask } from '../lib/pipeline/run-task';
+import { loadStack } from '../lib/stack/load-stack';
+import { planStack } from '../lib/stack/plan';
+import { UserError } from '../lib/user-error';
+import { version } from '../package.json';
+import { formatPlan } from './format-plan';
+
+interface Command {
+  summary: string;
+  usage: string;
+  options: Record<string, { type: 'string' | 'boolean'; description: string }>;
+  run(positionals: string[], values: Record<string, string | boolean | undefined>, host: ConsoleHost): Promise<void>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  plan: {
+    summary: 'validate a stack file and show what each task would be run with and would do',
+    usage: 'gitops-stack plan <stack.yaml> [--json]',
+    options: { json: { type: 'boolean', description: 'print the plan as JSON' } },
+    async run([file], values, host) {
+      if (!file) throw new UserError('plan needs a stack file: gitops-stack plan <stack.yaml>');
+      const steps = planStack(loadStack(file), host);
+      host.info(values.json ? JSON.stringify({ stack: file, steps }, null, 2) : formatPlan(file, steps));
+    },
+  },
+};
+
+function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  return [
+    `gitops-stack ${version}: the GitOps Stack for Azure Pipelines, from a terminal`,
+    '',
+    'Usage: gitops-stack <command> [options]',
+    '',
+    'Commands:',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    "Run 'gitops-stack <command> --help' for a command's options.",
+  ].join('\n');
+}
+
+function commandHelp(name: string, command: Command): string {
+  const options = Object.entries(command.options).map(([o, d]) => `  --${o.padEnd(10)} ${d.description}`);
+  return [`gitops-stack ${name}: ${command.summary}`, '', `Usage: ${command.usage}`, '', 'Options:', ...options, `  --${'help'.padEnd(10)} show this help`].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(help());
+    return 0;
+  }
+  if (name === '--version') {
+    console.log(version);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`error: unknown command '${name}'\n\n${help()}`);
+    return 2;
+  }
+  const host = new ConsoleHost();
+  await runTask(host, async () => {
+    let parsed;
+    try {
+      parsed = parseArgs({ args: rest, allowPositionals: true, options: { ...command.options, help: { type: 'boolean', short: 'h' } } });
+    } catch (error) {
+      throw new UserError(`${(error as Error).message}\nUsage: ${command.usage}`);
+    }
+    if (parsed.values.help) {
+      host.info(commandHelp(name, command));
+      return;
+    }
+    await command.run(parsed.positionals, parsed.values as Record<string, string | boolean | undefined>, host);
+  });
+  return host.failed ? 1 : 0;
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,98 @@
+import {
+  ClientAssertionCredential,
+  ClientCertificateCredential,
+  ClientSecretCredential,
+  ManagedIdentityCredential,
+  type TokenCredential,
+} from '@azure/identity';
+import { UserError } from '../user-error';
+import type { ServiceEndpoint, TaskHost } from '../pipeline/task-host';
+import { requestOidcToken } from './oidc-token';
+
+export type CredentialScheme = 'WorkloadIdentityFederation' | 'ServicePrincipalSecret' | 'ServicePrincipalCertificate' | 'ManagedServiceIdentity';
+
+/**
+ * The TokenCredential for a service connection's authorization scheme.
+ * Workload identity federation asks the agent for a new OIDC token every time
+ * Entra needs an assertion: one lives about ten minutes, an AKS create longer.
+ */
+export function credentialFor(
+  host: TaskHost,
+  endpoint: ServiceEndpoint,
+  where: { tenantId: string; authorityHost: string },
+): { credential: TokenCredential; scheme: CredentialScheme; clientId?: string } {
+  const chosen = chooseCredential(host, endpoint, where);
+  return { ...chosen, credential: registeringTokens(host, endpoint.id, chosen.scheme, chosen.credential) };
+}
+
+/** Registers every access token as a secret the moment it arrives, and turns sign-in failures into one clear message. */
+function registeringTokens(host: TaskHost, connectionId: string, scheme: CredentialScheme, inner: TokenCredential): TokenCredential {
+  return {
+    async getToken(scopes, options) {
+      try {
+        const token = await inner.getToken(scopes, options);
+        if (token) host.setSecret(token.token);
+        return token;
+      } catch (error) {
+        if (error instanceof UserError) throw error;
+        const detail = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+        throw new UserError(`Could not sign in to Azure with service connection '${connectionId}' (${scheme}): ${detail}`);
+      }
+    },
+  };
+}
+
+function chooseCredential(
+  host: TaskHost,
+  endpoint: ServiceEndpoint,
+  where: { tenantId: string; authorityHost: string },
+): { credential: TokenCredential; scheme: CredentialScheme; clientId?: string } {
+  const { scheme, parameters } = endpoint.authorization;
+  // A local or sovereign authority is not on Entra's public instance list.
+  const common = { authorityHost: where.authorityHost, disableInstanceDiscovery: true };
+  const clientId = parameters.serviceprincipalid;
+  const need = (value: string | undefined, what: string) => {
+    if (!value) throw new UserError(`Service connection '${endpoint.id}' (${scheme}) has no ${what}.`);
+    return value;
+  };
+
+  switch (scheme.toLowerCase()) {
+    case 'workloadidentityfederation': {
+      const getAssertion = async () => {
+        const token = await requestOidcToken(host, endpoint.id);
+        host.setSecret(token);
+        return token;
+      };
+      return {
+        scheme: 'WorkloadIdentityFederation',
+        clientId,
+        credential: new ClientAssertionCredential(where.tenantId, need(clientId, 'service principal id'), getAssertion, common),
+      };
+    }
+    case 'serviceprincipal': {
+      if ((parameters.authenticationType ?? 'spnKey').toLowerCase() === 'spncertificate') {
+        const certificate = need(parameters.servicePrincipalCertificate ?? parameters.serviceprincipalcertificate, 'certificate');
+        return {
+          scheme: 'ServicePrincipalCertificate',
+          clientId,
+          credential: new ClientCertificateCredential(where.tenantId, need(clientId, 'service principal id'), { certificate }, common),
+        };
+      }
+      return {
+        scheme: 'ServicePrincipalSecret',
+        clientId,
+        credential: new ClientSecretCredential(where.tenantId, need(clientId, 'service principal id'), need(parameters.serviceprincipalkey, 'service principal key'), common),
+      };
+    }
+    case 'managedserviceidentity': {
+      const miClient = endpoint.data('msiClientId');
+      return {
+        scheme: 'ManagedServiceIdentity',
+        clientId: miClient,
+        credential: miClient ? new ManagedIdentityCredential({ clientId: miClient }) : new ManagedIdentityCredential(),
+      };
+    }
+    default:
+      throw new UserError(`Service connection '${endpoint.id}' uses authorization scheme '${scheme}', which this task does not support; use workload identity federation, a service principal, or a managed identity.`);
+  }
+}

@@ -1,0 +1,60 @@
+import type { TaskInputDefinition } from './task-definition';
+
+/** The JSON schema of one input's value, derived from its task.json declaration. */
+export interface InputRule {
+  schema: Record<string, unknown>;
+  /** How the raw string becomes a typed value before validation. */
+  kind: 'string' | 'boolean' | 'number';
+  /** The rule in words, for error messages. */
+  describe: string;
+}
+
+const IS_MATCH = /^isMatch\(\s*value\s*,\s*'((?:[^']|'')*)'\s*(?:,\s*'([A-Za-z, ]*)'\s*)?\)$/;
+const IS_IN_RANGE = /^isInRange\(\s*value\s*,\s*(-?[0-9.]+)\s*,\s*(-?[0-9.]+)\s*\)$/;
+const IS_URL = /^isUrl\(\s*value\s*\)$/;
+
+/**
+ * Translates the task.json conventions into a JSON schema: boolean inputs,
+ * pickList options (unless EditableOptions), and the `validation.expression`
+ * functions isMatch, isInRange and isUrl. Unknown expressions are a bug in the
+ * task.json and throw, so a rule is never silently skipped.
+ */
+export function inputRule(input: TaskInputDefinition): InputRule {
+  if (input.type === 'boolean') {
+    return { kind: 'boolean', schema: { type: 'boolean' }, describe: 'must be true or false' };
+  }
+  if ((input.type === 'pickList' || input.type === 'radio') && input.options && input.properties?.EditableOptions !== 'True') {
+    const allowed = Object.keys(input.options);
+    return { kind: 'string', schema: { enum: allowed }, describe: `must be one of: ${allowed.join(', ')}` };
+  }
+  const expression = input.validation?.expression?.trim();
+  if (!expression) return { kind: 'string', schema: { type: 'string' }, describe: 'must be text' };
+
+  const match = IS_MATCH.exec(expression);
+  if (match) {
+    const pattern = match[1].replace(/''/g, "'");
+    const ignoreCase = /ignorecase/i.test(match[2] ?? '');
+    return {
+      kind: 'string',
+      schema: { type: 'string', inputMatch: { pattern, ignoreCase } },
+      describe: input.validation?.message ?? `must match ${pattern}`,
+    };
+  }
+  const range = IS_IN_RANGE.exec(expression);
+  if (range) {
+    const [minimum, maximum] = [Number(range[1]), Number(range[2])];
+    return {
+      kind: 'number',
+      schema: { type: 'number', minimum, maximum },
+      describe: input.validation?.message ?? `must be a number from ${minimum} to ${maximum}`,
+    };
+  }
+  if (IS_URL.test(expression)) {
+    return {
+      kind: 'string',
+      schema: { type: 'string', inputUrl: true },
+      describe: input.validation?.message ?? 'must be an absolute http or https URL',
+    };
+  }
+  throw new Error(`input '${input.name}': unsupported validation expression '${expression}'`);
+}

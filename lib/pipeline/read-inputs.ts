@@ -1,0 +1,129 @@
+import Ajv, { type ErrorObject } from 'ajv';
+import { UserError } from '../user-error';
+import { inputRule, type InputRule } from './input-schema';
+import type { TaskDefinition } from './task-definition';
+import { isVisible } from './visible-rule';
+
+export type InputValue = string | boolean | number | undefined;
+export type InputValues = Record<string, InputValue>;
+
+/** Where raw input strings come from: the agent's INPUT_ variables, or the CLI's flags and stack file. */
+export interface InputSource {
+  /** `secret`: read without echoing the value anywhere, even to the debug log. */
+  getInput(name: string, secret?: boolean): string | undefined;
+  setSecret(value: string): void;
+}
+
+const ajv = new Ajv({ allErrors: true, strict: true });
+ajv.addKeyword({
+  keyword: 'inputMatch',
+  type: 'string',
+  schemaType: 'object',
+  validate: (rule: { pattern: string; ignoreCase: boolean }, value: string) =>
+    new RegExp(rule.pattern, rule.ignoreCase ? 'i' : '').test(value),
+});
+ajv.addKeyword({
+  keyword: 'inputUrl',
+  type: 'string',
+  schemaType: 'boolean',
+  validate: (_: boolean, value: string) => {
+    try {
+      return ['http:', 'https:'].includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  },
+});
+
+export interface ReadOptions {
+  /** Accept `$(variable)` values unchecked: the plan shows inputs that only exist at run time. */
+  deferMacros?: boolean;
+}
+
+const PIPELINE_MACRO = /^\$\([A-Za-z0-9_.-]+\)$/;
+
+const validators = new WeakMap<TaskDefinition, { rules: Map<string, InputRule>; validate: ReturnType<typeof ajv.compile> }>();
+
+function compiled(definition: TaskDefinition) {
+  let entry = validators.get(definition);
+  if (!entry) {
+    const rules = new Map(definition.inputs.map((input) => [input.name, inputRule(input)]));
+    const properties = Object.fromEntries([...rules].map(([name, rule]) => [name, rule.schema]));
+    const validate = ajv.compile({ type: 'object', properties, additionalProperties: false });
+    entry = { rules, validate };
+    validators.set(definition, entry);
+  }
+  return entry;
+}
+
+/** Checks every task.json rule once, so a broken task.json fails its own test, not a user's run. */
+export function checkTaskDefinition(definition: TaskDefinition): void {
+  compiled(definition);
+}
+
+/**
+ * Reads every input declared in task.json, applies defaults, converts types and
+ * validates them all before the task changes anything. Secret inputs are
+ * registered the moment they are read. Throws one UserError listing every bad
+ * input in task.json order, each with its name and rule.
+ */
+export function readInputs<T extends InputValues>(definition: TaskDefinition, source: InputSource, options: ReadOptions = {}): T {
+  const { rules, validate } = compiled(definition);
+  const raw: Record<string, string | undefined> = {};
+  for (const input of definition.inputs) {
+    const secret = input.properties?.isSecret === 'true';
+    const given = source.getInput(input.name, secret)?.trim();
+    const value = given ? given : input.defaultValue?.trim() || undefined;
+    if (value !== undefined && secret && !PIPELINE_MACRO.test(value)) source.setSecret(value);
+    raw[input.name] = value;
+  }
+
+  const problems: string[] = [];
+  const typed: InputValues = {};
+  for (const input of definition.inputs) {
+    const value = raw[input.name];
+    const visible = isVisible(input.visibleRule, raw);
+    if (value === undefined) {
+      if (input.required && visible) problems.push(`Input required: '${input.name}' (${input.label}).`);
+      continue;
+    }
+    if (!visible) continue;
+    if (PIPELINE_MACRO.test(value)) {
+      // The agent leaves `$(name)` as is when no such variable exists.
+      if (options.deferMacros) typed[input.name] = value;
+      else problems.push(`Input '${input.name}' (${input.label}) is '${value}': no variable of that name is defined in this run.`);
+      continue;
+    }
+    typed[input.name] = convert(value, rules.get(input.name)!.kind);
+  }
+  const checked = Object.fromEntries(Object.entries(typed).filter(([, v]) => !(typeof v === 'string' && PIPELINE_MACRO.test(v))));
+  if (!validate(checked)) {
+    for (const error of validate.errors ?? []) problems.push(describeError(error, definition, rules, typed));
+  }
+  if (problems.length > 0) {
+    const order = (p: string) => definition.inputs.findIndex((i) => p.includes(`'${i.name}'`));
+    problems.sort((a, b) => order(a) - order(b));
+    throw new UserError(problems.join('\n'));
+  }
+  return typed as T;
+}
+
+function convert(value: string, kind: InputRule['kind']): InputValue | string {
+  if (kind === 'boolean') {
+    const lower = value.toLowerCase();
+    return lower === 'true' ? true : lower === 'false' ? false : value;
+  }
+  if (kind === 'number') {
+    const number = Number(value);
+    return value !== '' && Number.isFinite(number) ? number : value;
+  }
+  return value;
+}
+
+function describeError(error: ErrorObject, definition: TaskDefinition, rules: Map<string, InputRule>, typed: InputValues): string {
+  const name = error.instancePath.replace(/^\//, '');
+  const input = definition.inputs.find((i) => i.name === name);
+  if (!input) return `Inputs: ${error.message}`;
+  const shown = input.properties?.isSecret === 'true' ? '(secret)' : `'${String(typed[name])}'`;
+  return `Input '${name}' (${input.label}) ${shown} ${rules.get(name)!.describe}.`;
+}

@@ -1,0 +1,100 @@
+import * as assert from 'node:assert/strict';
+import { checkTaskDefinition, readInputs } from '../read-inputs';
+import type { TaskDefinition } from '../task-definition';
+import { TASK_DEFINITIONS } from '../../stack/task-definitions';
+import { UserError } from '../../user-error';
+
+const definition = {
+  id: '00000000-0000-0000-0000-000000000000',
+  name: 'Sample',
+  friendlyName: 'Sample',
+  description: '',
+  version: { Major: 0, Minor: 1, Patch: 0 },
+  execution: {},
+  inputs: [
+    { name: 'connection', type: 'connectedService:AzureRM', label: 'Connection', required: true },
+    { name: 'action', type: 'pickList', label: 'Action', required: true, defaultValue: 'plan', options: { plan: 'Plan', apply: 'Apply' } },
+    { name: 'storageAccount', type: 'string', label: 'Storage account', required: true, validation: { expression: "isMatch(value, '^[a-z0-9]{3,24}$')", message: 'must be 3-24 lowercase letters or digits' } },
+    { name: 'region', type: 'string', label: 'Region', validation: { expression: "isMatch(value, '^EAST', 'IgnoreCase')" } },
+    { name: 'count', type: 'string', label: 'Count', defaultValue: '2', validation: { expression: 'isInRange(value, 1, 10)', message: 'must be 1 to 10' } },
+    { name: 'wait', type: 'boolean', label: 'Wait', defaultValue: 'true' },
+    { name: 'timeout', type: 'string', label: 'Timeout', required: true, visibleRule: 'wait = true && action != plan', validation: { expression: 'isInRange(value, 1, 60)' } },
+    { name: 'url', type: 'string', label: 'URL', validation: { expression: 'isUrl(value)' } },
+    { name: 'token', type: 'string', label: 'Token', properties: { isSecret: 'true' }, validation: { expression: "isMatch(value, '^[A-Za-z0-9]+$')" } },
+  ],
+} as TaskDefinition;
+
+function read(inputs: Record<string, string>) {
+  const secrets: string[] = [];
+  const values = readInputs(definition, { getInput: (n) => inputs[n], setSecret: (s) => secrets.push(s) });
+  return { values, secrets };
+}
+
+function problems(inputs: Record<string, string>): string[] {
+  try {
+    read(inputs);
+  } catch (error) {
+    assert.ok(error instanceof UserError, `expected a UserError, got ${String(error)}`);
+    return error.message.split('\n');
+  }
+  assert.fail('expected the inputs to be refused');
+}
+
+describe('readInputs: task.json is the single source of input rules', () => {
+  it('types values and applies defaults', () => {
+    const { values } = read({ connection: 'c1', storageAccount: 'stlogs01', region: 'eastus', count: '7', url: 'https://grafana.example.com/' });
+    assert.deepEqual(values, { connection: 'c1', action: 'plan', storageAccount: 'stlogs01', region: 'eastus', count: 7, wait: true, url: 'https://grafana.example.com/' });
+  });
+
+  it('names every missing required input in task.json order, first one first', () => {
+    assert.deepEqual(problems({}), ["Input required: 'connection' (Connection).", "Input required: 'storageAccount' (Storage account)."]);
+  });
+
+  it('names the input, its value and the rule when a pattern fails', () => {
+    assert.deepEqual(problems({ connection: 'c', storageAccount: 'My_Logs' }), ["Input 'storageAccount' (Storage account) 'My_Logs' must be 3-24 lowercase letters or digits."]);
+  });
+
+  it('refuses pickList values outside the options, booleans that are not booleans, numbers out of range', () => {
+    const found = problems({ connection: 'c', storageAccount: 'abc', action: 'delete', wait: 'yes', count: '11' });
+    assert.deepEqual(found, [
+      "Input 'action' (Action) 'delete' must be one of: plan, apply.",
+      "Input 'count' (Count) '11' must be 1 to 10.",
+      "Input 'wait' (Wait) 'yes' must be true or false.",
+    ]);
+  });
+
+  it('honours IgnoreCase in isMatch and checks isUrl', () => {
+    assert.equal(read({ connection: 'c', storageAccount: 'abc', region: 'EastUS2' }).values.region, 'EastUS2');
+    assert.deepEqual(problems({ connection: 'c', storageAccount: 'abc', url: 'ftp://x' }), ["Input 'url' (URL) 'ftp://x' must be an absolute http or https URL."]);
+  });
+
+  it('requires an input only when its visibleRule shows it', () => {
+    assert.equal(read({ connection: 'c', storageAccount: 'abc' }).values.timeout, undefined);
+    assert.deepEqual(problems({ connection: 'c', storageAccount: 'abc', action: 'apply' }), ["Input required: 'timeout' (Timeout)."]);
+    assert.equal(read({ connection: 'c', storageAccount: 'abc', action: 'apply', wait: 'false', timeout: '99' }).values.timeout, undefined);
+  });
+
+  it('registers secret inputs the moment they are read and never echoes them in errors', () => {
+    assert.deepEqual(read({ connection: 'c', storageAccount: 'abc', token: 'S3cr3tValue' }).secrets, ['S3cr3tValue']);
+    const found = problems({ connection: 'c', storageAccount: 'abc', token: 'bad token!' });
+    assert.deepEqual(found, ["Input 'token' (Token) (secret) must match ^[A-Za-z0-9]+$."]);
+  });
+
+  it('reports an undefined pipeline variable instead of using its literal macro', () => {
+    assert.deepEqual(problems({ connection: 'c', storageAccount: '$(storageName)' }), [
+      "Input 'storageAccount' (Storage account) is '$(storageName)': no variable of that name is defined in this run.",
+    ]);
+  });
+
+  it('accepts every shipped task.json (all validation expressions are understood)', () => {
+    for (const [name, task] of Object.entries(TASK_DEFINITIONS)) {
+      assert.doesNotThrow(() => checkTaskDefinition(task), name);
+      assert.ok(task.execution.Node20_1 && task.execution.Node24, `${name} declares Node20_1 and Node24`);
+    }
+  });
+
+  it('rejects a task.json with a validation expression it cannot enforce', () => {
+    const broken = { ...definition, inputs: [{ name: 'x', type: 'string', label: 'X', validation: { expression: 'isEmail(value)' } }] } as TaskDefinition;
+    assert.throws(() => checkTaskDefinition(broken), /unsupported validation expression 'isEmail\(value\)'/);
+  });
+});

@@ -1,0 +1,11 @@
+/**
+ * The one error type for expected failures: bad input, a refused request, a
+ * conflict. Its message is shown to the pipeline user as is, so it names the
+ * input or resource and what to do. Anything else is a bug and gets a stack trace.
+ */
+export class UserError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UserError';
+  }
+}

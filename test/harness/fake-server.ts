@@ -1,0 +1,58 @@
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+
+/** One request as a fake saw it, for assertions. */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+export interface FakeServer {
+  url: string;
+  requests(): Promise<RecordedRequest[]>;
+  /** Changes the fake's state (e.g. the next answer) through its `control` function. */
+  control(message: unknown): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the HTTPS fake defined by `module` (a file exporting `createFake(options)`)
+ * in a worker thread on 127.0.0.1. A worker keeps answering while the test thread
+ * is blocked, which MockTestRunner's spawnSync does for the whole task run.
+ * The server certificate comes from TEST_CA_DIR, set by test/run.js.
+ */
+export async function startFakeServer(module: string, options: Record<string, unknown> = {}): Promise<FakeServer> {
+  const dir = process.env.TEST_CA_DIR;
+  if (!dir) throw new Error('TEST_CA_DIR is not set: run the tests through npm test');
+  const worker = new Worker(path.join(__dirname, 'fake-worker.js'), {
+    workerData: { fakeModule: module, options, certFile: path.join(dir, 'server.pem'), keyFile: path.join(dir, 'server.key') },
+  });
+  let nextId = 0;
+  const pending = new Map<number, (value: unknown) => void>();
+  const ready = new Promise<string>((resolve, reject) => {
+    worker.once('error', reject);
+    worker.on('message', (message: { type: string; url?: string; id?: number; value?: unknown }) => {
+      if (message.type === 'ready') resolve(message.url!);
+      else pending.get(message.id!)?.(message.value);
+    });
+  });
+  const call = (type: string, payload?: unknown) =>
+    new Promise<unknown>((resolve) => {
+      const id = ++nextId;
+      pending.set(id, resolve);
+      worker.postMessage({ type, id, payload });
+    });
+  const url = await ready;
+  return {
+    url,
+    requests: async () => (await call('requests')) as RecordedRequest[],
+    control: (message) => call('control', message),
+    stop: async () => {
+      await call('stop');
+      await worker.terminate();
+    },
+  };
+}

@@ -1,0 +1,20 @@
+import * as path from 'node:path';
+import { TaskMockRunner } from 'azure-pipelines-task-lib/mock-run';
+import type { L0Scenario } from './run-l0';
+
+// Runs inside the MockTestRunner child process: sets what the agent would set,
+// then runs the task bundle with the real task-lib inlined in it (no mocks).
+const scenario = JSON.parse(process.env.L0_SCENARIO ?? '{}') as L0Scenario & { taskPath: string };
+const runner = new TaskMockRunner(path.resolve(scenario.taskPath));
+for (const [name, value] of Object.entries(scenario.inputs ?? {})) runner.setInput(name, value);
+for (const [name, value] of Object.entries(scenario.variables ?? {})) runner.setVariableName(name, value, false);
+for (const [name, value] of Object.entries(scenario.secretVariables ?? {})) runner.setVariableName(name, value, true);
+for (const [id, endpoint] of Object.entries(scenario.endpoints ?? {})) {
+  process.env[`ENDPOINT_URL_${id}`] = endpoint.url;
+  process.env[`ENDPOINT_AUTH_${id}`] = JSON.stringify({ scheme: endpoint.scheme, parameters: endpoint.parameters });
+  process.env[`ENDPOINT_AUTH_SCHEME_${id}`] = endpoint.scheme;
+  for (const [key, value] of Object.entries(endpoint.parameters)) process.env[`ENDPOINT_AUTH_PARAMETER_${id}_${key.toUpperCase()}`] = value;
+  for (const [key, value] of Object.entries(endpoint.data ?? {})) process.env[`ENDPOINT_DATA_${id}_${key.toUpperCase()}`] = value;
+}
+delete process.env.L0_SCENARIO;
+runner.run(true);

@@ -1,0 +1,64 @@
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { assertNoSecretLeak } from '../harness/leak-check';
+import { REPO_ROOT } from '../harness/run-l0';
+
+const CLI = path.join(REPO_ROOT, 'dist', 'cli', 'gitops-stack.js');
+
+function cli(...args: string[]) {
+  const run = spawnSync(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, encoding: 'utf8' });
+  assertNoSecretLeak(run.stdout + run.stderr);
+  return run;
+}
+
+describe('gitops-stack CLI (the bundled command)', () => {
+  it('plans the bundled example: every task, its inputs and what it would do', () => {
+    const run = cli('plan', 'examples/stack.yaml');
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /^Plan for examples\/stack\.yaml: 6 task steps/);
+    for (const title of ['1. ProvisionAks', '2. DeployObservability', '3. ArgoCDRegister sample-app', '4. PromoteEnv new image -> dev', '6. PromoteEnv staging -> prod (after approval)']) {
+      assert.ok(run.stdout.includes(title), title);
+    }
+    assert.match(run.stdout, /AKS cluster aks-gitops-cluster \(DNS prefix aks-gitops\): 2 × Standard_DC2s_v3/);
+  });
+
+  it('prints the same plan as JSON, byte-identical run after run', () => {
+    const first = cli('plan', 'examples/stack.yaml', '--json');
+    const second = cli('plan', 'examples/stack.yaml', '--json');
+    assert.equal(first.stdout, second.stdout);
+    const plan = JSON.parse(first.stdout);
+    assert.equal(plan.steps.length, 6);
+    assert.equal(plan.steps[0].inputs.clusterName, 'aks-gitops-cluster');
+  });
+
+  it('stops on a bad stack file with file:line:column, the field and the rule, and exit code 1', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stack-'));
+    const file = path.join(dir, 'stack.yaml');
+    fs.writeFileSync(file, fs.readFileSync(path.join(REPO_ROOT, 'examples', 'stack.yaml'), 'utf8').replace('name: aks-gitops-cluster', 'name: -aks'));
+    const run = cli('plan', file);
+    assert.equal(run.status, 1);
+    assert.equal(run.stdout, '');
+    assert.match(run.stderr, new RegExp(`^error: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:9: cluster\\.name must match`));
+    assert.ok(!run.stderr.includes('    at '), 'no stack trace');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('explains a missing file, a missing argument and an unknown command', () => {
+    assert.match(cli('plan', 'nope.yaml').stderr, /^error: Stack file 'nope\.yaml' cannot be read/);
+    assert.match(cli('plan').stderr, /^error: plan needs a stack file/);
+    const unknown = cli('deploy');
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /unknown command 'deploy'/);
+  });
+
+  it('has --help for the tool and for each command', () => {
+    const top = cli('--help');
+    assert.equal(top.status, 0);
+    assert.match(top.stdout, /Commands:\n\s+plan\s+validate a stack file/);
+    const plan = cli('plan', '--help');
+    assert.match(plan.stdout, /Usage: gitops-stack plan <stack\.yaml> \[--json\]/);
+  });
+});

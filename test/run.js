@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// `npm test`: builds what ships, makes a test CA, then runs every layer with mocha:
+// unit (lib/, cli/), L0 (tasks/*/tests, against the bundles), integration and packaging (test/).
+// Ends with the line `N passed, N failed`. Flags: --no-build, --grep <text>.
+'use strict';
+const { execFileSync, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const args = process.argv.slice(2);
+
+if (process.env.GITOPS_TEST_MOCHA) runMocha();
+else prepareAndSpawn();
+
+function prepareAndSpawn() {
+  if (!args.includes('--no-build')) execFileSync(process.execPath, [path.join(root, 'build', 'build.js')], { stdio: 'inherit' });
+  const caDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-stack-ca-'));
+  const { createTestCa } = require(path.join(root, 'out', 'test', 'harness', 'test-ca.js'));
+  const ca = createTestCa(caDir);
+  // NODE_EXTRA_CA_CERTS only counts at process start, so mocha runs in a child
+  // that has it, as do the task runs and CLI runs it starts in turn.
+  const { status } = spawnSync(process.execPath, [__filename, ...args], {
+    stdio: 'inherit',
+    env: { ...process.env, GITOPS_TEST_MOCHA: '1', TEST_CA_DIR: caDir, NODE_EXTRA_CA_CERTS: ca.caFile },
+  });
+  fs.rmSync(caDir, { recursive: true, force: true });
+  process.exit(status ?? 1);
+}
+
+function collect(dir) {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return collect(full);
+    return entry.name.endsWith('.test.js') ? [full] : [];
+  });
+}
+
+async function runMocha() {
+  const { Mocha } = require('mocha');
+  const grepAt = args.indexOf('--grep');
+  const mocha = new Mocha({ timeout: 60000, reporter: 'spec', grep: grepAt >= 0 ? args[grepAt + 1] : undefined });
+  for (const layer of ['lib', 'cli', 'tasks', 'test']) for (const file of collect(path.join(root, 'out', layer)).sort()) mocha.addFile(file);
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  await mocha.loadFilesAsync();
+  const runner = mocha.run();
+  runner.on('pass', () => passed++);
+  runner.on('fail', () => failed++);
+  runner.on('pending', () => skipped++);
+  runner.on('end', () => {
+    console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+    process.exitCode = failed > 0 || passed === 0 ? 1 : 0;
+  });
+}
