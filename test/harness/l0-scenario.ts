@@ -7,8 +7,11 @@ import type { L0Scenario } from './run-l0';
 const scenario = JSON.parse(process.env.L0_SCENARIO ?? '{}') as L0Scenario & { taskPath: string };
 const runner = new TaskMockRunner(path.resolve(scenario.taskPath));
 for (const [name, value] of Object.entries(scenario.inputs ?? {})) runner.setInput(name, value);
-for (const [name, value] of Object.entries(scenario.variables ?? {})) runner.setVariableName(name, value, false);
-for (const [name, value] of Object.entries(scenario.secretVariables ?? {})) runner.setVariableName(name, value, true);
+// The agent passes variables as environment variables (System.AccessToken -> SYSTEM_ACCESSTOKEN),
+// secret ones as SECRET_<NAME>, which task-lib moves into its vault.
+const envName = (name: string) => name.replace(/\./g, '_').replace(/ /g, '_').toUpperCase();
+for (const [name, value] of Object.entries(scenario.variables ?? {})) process.env[envName(name)] = value;
+for (const [name, value] of Object.entries(scenario.secretVariables ?? {})) process.env[`SECRET_${envName(name)}`] = value;
 for (const [id, endpoint] of Object.entries(scenario.endpoints ?? {})) {
   process.env[`ENDPOINT_URL_${id}`] = endpoint.url;
   process.env[`ENDPOINT_AUTH_${id}`] = JSON.stringify({ scheme: endpoint.scheme, parameters: endpoint.parameters });
