@@ -16,6 +16,8 @@ else prepareAndSpawn();
 
 function prepareAndSpawn() {
   if (!args.includes('--no-build')) execFileSync(process.execPath, [path.join(root, 'build', 'build.js')], { stdio: 'inherit' });
+  // The integration tests' control plane: built from Go modules once, then cached (test/cluster/build).
+  const clusterBin = execFileSync('bash', [path.join(root, 'test', 'cluster', 'build')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
   const caDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-stack-ca-'));
   const { createTestCa } = require(path.join(root, 'out', 'test', 'harness', 'test-ca.js'));
   const ca = createTestCa(caDir);
@@ -23,7 +25,7 @@ function prepareAndSpawn() {
   // that has it, as do the task runs and CLI runs it starts in turn.
   const { status } = spawnSync(process.execPath, [__filename, ...args], {
     stdio: 'inherit',
-    env: { ...process.env, GITOPS_TEST_MOCHA: '1', TEST_CA_DIR: caDir, NODE_EXTRA_CA_CERTS: ca.caFile },
+    env: { ...process.env, GITOPS_TEST_MOCHA: '1', TEST_CA_DIR: caDir, NODE_EXTRA_CA_CERTS: ca.caFile, KUBEBUILDER_ASSETS: clusterBin },
   });
   fs.rmSync(caDir, { recursive: true, force: true });
   process.exit(status ?? 1);
