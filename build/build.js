@@ -30,6 +30,22 @@ const common = {
   absWorkingDir: root,
 };
 
+// `import validate from 'input-validator:./task.json'` in a task becomes the
+// standalone Ajv validator of that task.json's inputs (lib/pipeline/input-validator.ts).
+const inputValidatorPlugin = {
+  name: 'input-validator',
+  setup(build) {
+    build.onResolve({ filter: /^input-validator:/ }, (args) => ({
+      path: path.resolve(args.resolveDir, args.path.slice('input-validator:'.length)),
+      namespace: 'input-validator',
+    }));
+    build.onLoad({ filter: /.*/, namespace: 'input-validator' }, (args) => {
+      const { inputValidatorSource } = require(path.join(root, 'out', 'lib', 'pipeline', 'input-validator.js'));
+      return { contents: inputValidatorSource(JSON.parse(fs.readFileSync(args.path, 'utf8'))), loader: 'js', resolveDir: root };
+    });
+  },
+};
+
 async function main() {
   const started = Date.now();
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', root], { stdio: 'inherit' });
@@ -37,7 +53,7 @@ async function main() {
 
   for (const name of taskNames()) {
     const out = path.join(dist, 'extension', 'tasks', name);
-    await esbuild.build({ ...common, entryPoints: [path.join(root, 'tasks', name, 'index.ts')], outfile: path.join(out, 'index.js') });
+    await esbuild.build({ ...common, entryPoints: [path.join(root, 'tasks', name, 'index.ts')], outfile: path.join(out, 'index.js'), plugins: [inputValidatorPlugin] });
     fs.copyFileSync(path.join(root, 'tasks', name, 'task.json'), path.join(out, 'task.json'));
     fs.copyFileSync(path.join(root, 'tasks', name, 'icon.png'), path.join(out, 'icon.png'));
     // task-lib reads its messages relative to __dirname, which is now the bundle's folder.

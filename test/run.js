@@ -25,7 +25,7 @@ function prepareAndSpawn() {
   // that has it, as do the task runs and CLI runs it starts in turn.
   const { status } = spawnSync(process.execPath, [__filename, ...args], {
     stdio: 'inherit',
-    env: { ...process.env, GITOPS_TEST_MOCHA: '1', TEST_CA_DIR: caDir, NODE_EXTRA_CA_CERTS: ca.caFile, KUBEBUILDER_ASSETS: clusterBin },
+    env: { ...process.env, GITOPS_TEST_MOCHA: '1', TEST_CA_DIR: caDir, NODE_EXTRA_CA_CERTS: ca.caFile, GIT_SSL_CAINFO: ca.caFile, KUBEBUILDER_ASSETS: clusterBin },
   });
   fs.rmSync(caDir, { recursive: true, force: true });
   process.exit(status ?? 1);

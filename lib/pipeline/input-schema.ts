@@ -1,4 +1,4 @@
-import type { TaskInputDefinition } from './task-definition';
+import type { TaskDefinition, TaskInputDefinition } from './task-definition';
 
 /** The JSON schema of one input's value, derived from its task.json declaration. */
 export interface InputRule {
@@ -57,4 +57,10 @@ export function inputRule(input: TaskInputDefinition): InputRule {
     };
   }
   throw new Error(`input '${input.name}': unsupported validation expression '${expression}'`);
+}
+
+/** The JSON schema of all of a task's inputs, after type conversion. */
+export function inputsSchema(definition: TaskDefinition): Record<string, unknown> {
+  const properties = Object.fromEntries(definition.inputs.map((input) => [input.name, inputRule(input).schema]));
+  return { type: 'object', properties, additionalProperties: false };
 }

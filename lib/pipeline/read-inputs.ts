@@ -1,6 +1,7 @@
-import Ajv, { type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { UserError } from '../user-error';
 import { inputRule, type InputRule } from './input-schema';
+import type { InputValidator } from './input-validator';
 import type { TaskDefinition } from './task-definition';
 import { isVisible } from './visible-rule';
 
@@ -14,27 +15,6 @@ export interface InputSource {
   setSecret(value: string): void;
 }
 
-const ajv = new Ajv({ allErrors: true, strict: true });
-ajv.addKeyword({
-  keyword: 'inputMatch',
-  type: 'string',
-  schemaType: 'object',
-  validate: (rule: { pattern: string; ignoreCase: boolean }, value: string) =>
-    new RegExp(rule.pattern, rule.ignoreCase ? 'i' : '').test(value),
-});
-ajv.addKeyword({
-  keyword: 'inputUrl',
-  type: 'string',
-  schemaType: 'boolean',
-  validate: (_: boolean, value: string) => {
-    try {
-      return ['http:', 'https:'].includes(new URL(value).protocol);
-    } catch {
-      return false;
-    }
-  },
-});
-
 export interface ReadOptions {
   /** Accept `$(variable)` values unchecked: the plan shows inputs that only exist at run time. */
   deferMacros?: boolean;
@@ -42,33 +22,14 @@ export interface ReadOptions {
 
 const PIPELINE_MACRO = /^\$\([A-Za-z0-9_.-]+\)$/;
 
-const validators = new WeakMap<TaskDefinition, { rules: Map<string, InputRule>; validate: ReturnType<typeof ajv.compile> }>();
-
-function compiled(definition: TaskDefinition) {
-  let entry = validators.get(definition);
-  if (!entry) {
-    const rules = new Map(definition.inputs.map((input) => [input.name, inputRule(input)]));
-    const properties = Object.fromEntries([...rules].map(([name, rule]) => [name, rule.schema]));
-    const validate = ajv.compile({ type: 'object', properties, additionalProperties: false });
-    entry = { rules, validate };
-    validators.set(definition, entry);
-  }
-  return entry;
-}
-
-/** Checks every task.json rule once, so a broken task.json fails its own test, not a user's run. */
-export function checkTaskDefinition(definition: TaskDefinition): void {
-  compiled(definition);
-}
-
 /**
  * Reads every input declared in task.json, applies defaults, converts types and
  * validates them all before the task changes anything. Secret inputs are
  * registered the moment they are read. Throws one UserError listing every bad
  * input in task.json order, each with its name and rule.
  */
-export function readInputs<T extends InputValues>(definition: TaskDefinition, source: InputSource, options: ReadOptions = {}): T {
-  const { rules, validate } = compiled(definition);
+export function readInputs<T extends InputValues>(definition: TaskDefinition, validate: InputValidator, source: InputSource, options: ReadOptions = {}): T {
+  const rules = new Map(definition.inputs.map((input) => [input.name, inputRule(input)]));
   const raw: Record<string, string | undefined> = {};
   for (const input of definition.inputs) {
     const secret = input.properties?.isSecret === 'true';

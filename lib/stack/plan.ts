@@ -1,3 +1,4 @@
+import { compileInputValidator } from '../pipeline/input-validator';
 import { readInputs, type InputValues } from '../pipeline/read-inputs';
 import type { TaskHost } from '../pipeline/task-host';
 import type { Stack } from './stack';
@@ -20,7 +21,7 @@ export interface PlannedStep {
 export function planStack(stack: Stack, host: Pick<TaskHost, 'setSecret'>): PlannedStep[] {
   return stackSteps(stack).map((step) => {
     const definition = TASK_DEFINITIONS[step.task];
-    const inputs = readInputs(definition, { getInput: (name) => step.inputs[name], setSecret: (v) => host.setSecret(v) }, { deferMacros: true });
+    const inputs = readInputs(definition, compileInputValidator(definition), { getInput: (name) => step.inputs[name], setSecret: (v) => host.setSecret(v) }, { deferMacros: true });
     return { task: step.task, title: step.title, inputs, actions: describeTask(step.task, inputs) };
   });
 }

@@ -6,7 +6,7 @@ import type { RecordedRequest } from './fake-server';
 
 /** What a fake module exports: request handling plus optional state changes from the test. */
 export interface Fake {
-  handle(request: RecordedRequest, response: ServerResponse, baseUrl: string): void | Promise<void>;
+  handle(request: RecordedRequest, response: ServerResponse, baseUrl: string, rawBody: Buffer): void | Promise<void>;
   control?(message: unknown): unknown;
 }
 
@@ -26,16 +26,17 @@ const server = https.createServer({ cert: fs.readFileSync(certFile), key: fs.rea
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', async () => {
     const url = new URL(req.url ?? '/', baseUrl);
+    const raw = Buffer.concat(chunks);
     const request: RecordedRequest = {
       method: req.method ?? 'GET',
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
       headers: req.headers,
-      body: Buffer.concat(chunks).toString('utf8'),
+      body: raw.length > 65536 ? `(${raw.length} bytes)` : raw.toString('utf8'),
     };
     recorded.push(request);
     try {
-      await fake.handle(request, res, baseUrl);
+      await fake.handle(request, res, baseUrl, raw);
     } catch (error) {
       res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { code: 'FakeFailure', message: String(error) } }));

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { checkTaskDefinition, readInputs } from '../read-inputs';
+import { compileInputValidator, inputValidatorSource } from '../input-validator';
+import { readInputs } from '../read-inputs';
 import type { TaskDefinition } from '../task-definition';
 import { TASK_DEFINITIONS } from '../../stack/task-definitions';
 import { UserError } from '../../user-error';
@@ -26,7 +27,7 @@ const definition = {
 
 function read(inputs: Record<string, string>) {
   const secrets: string[] = [];
-  const values = readInputs(definition, { getInput: (n) => inputs[n], setSecret: (s) => secrets.push(s) });
+  const values = readInputs(definition, compileInputValidator(definition), { getInput: (n) => inputs[n], setSecret: (s) => secrets.push(s) });
   return { values, secrets };
 }
 
@@ -88,13 +89,26 @@ describe('readInputs: task.json is the single source of input rules', () => {
 
   it('accepts every shipped task.json (all validation expressions are understood)', () => {
     for (const [name, task] of Object.entries(TASK_DEFINITIONS)) {
-      assert.doesNotThrow(() => checkTaskDefinition(task), name);
+      assert.doesNotThrow(() => compileInputValidator(task), name);
       assert.ok(task.execution.Node20_1 && task.execution.Node24, `${name} declares Node20_1 and Node24`);
     }
   });
 
   it('rejects a task.json with a validation expression it cannot enforce', () => {
     const broken = { ...definition, inputs: [{ name: 'x', type: 'string', label: 'X', validation: { expression: 'isEmail(value)' } }] } as TaskDefinition;
-    assert.throws(() => checkTaskDefinition(broken), /unsupported validation expression 'isEmail\(value\)'/);
+    assert.throws(() => compileInputValidator(broken), /unsupported validation expression 'isEmail\(value\)'/);
+  });
+
+  it('compiles to a standalone module that judges inputs exactly as the run-time validator', () => {
+    const module = { exports: {} as { default?: unknown } };
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    new Function('module', 'exports', 'require', inputValidatorSource(definition))(module, module.exports, require);
+    const standalone = (module.exports.default ?? module.exports) as ReturnType<typeof compileInputValidator>;
+    const cases = [{ region: 'EASTus' }, { region: 'west' }, { url: 'https://x.example/' }, { url: 'mailto:a@b' }, { count: 11 }, { wait: 'yes' }, { action: 'apply' }];
+    for (const values of cases) {
+      const runtime = compileInputValidator(definition);
+      assert.equal(standalone(values), runtime(values), JSON.stringify(values));
+      assert.deepEqual(standalone.errors?.map((e) => e.instancePath), runtime.errors?.map((e) => e.instancePath), JSON.stringify(values));
+    }
   });
 });

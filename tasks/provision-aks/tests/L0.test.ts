@@ -41,5 +41,6 @@ describe('ProvisionAks L0 (the shipped bundle)', () => {
     assert.ok(run.stdout.includes('AKS cluster aks-gitops-cluster (DNS prefix aks-gitops-cluster): 2 × Standard_D2s_v5'));
     assert.ok(run.stdout.includes('storage account stgitopsobs (Standard_LRS) with blob containers loki-chunks, tempo-traces, pyroscope-profiles'));
     assert.match(run.errorIssues[0], /^ProvisionAks 0\.1\.0 validates its inputs and shows its plan, but cannot apply changes yet/);
+    assert.match(run.stdout, /##vso\[task\.uploadsummary\].+\.md/, 'the plan is attached to the run summary');
   });
 });

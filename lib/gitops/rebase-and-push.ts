@@ -1,0 +1,50 @@
+import { UserError } from '../user-error';
+import type { Git } from './git';
+
+export interface PushOutcome {
+  /** The commit the branch points at afterwards. */
+  sha: string;
+  /** False when, after a rebase, our change was already on the branch (someone pushed the same). */
+  pushed: boolean;
+  attempts: number;
+}
+
+const REJECTED = /\[rejected\]|\(fetch first\)|\(non-fast-forward\)|cannot lock ref|failed to update ref|\[remote rejected\] .*(lock|stale)/;
+
+/**
+ * Pushes HEAD (one commit on top of the fetched branch) without ever forcing.
+ * When someone pushed first, it fetches the branch, replays the commit onto it
+ * (`rebase --onto`) and tries again after a jittered backoff, `retries` times.
+ * A real conflict aborts the rebase and fails: the remote is left untouched.
+ */
+export async function rebaseAndPush(git: Git, branch: string, retries: number, log: (line: string) => void): Promise<PushOutcome> {
+  for (let attempt = 1; ; attempt++) {
+    const push = await git.exec(['push', '--porcelain', 'origin', `HEAD:refs/heads/${branch}`]);
+    if (push.code === 0) return { sha: (await git.run(['rev-parse', 'HEAD'], 'git rev-parse')).trim(), pushed: true, attempts: attempt };
+    const output = `${push.stdout}\n${push.stderr}`;
+    if (!REJECTED.test(output)) {
+      // The server's own words (branch policy, hook) first, then git's.
+      const lines = output.split('\n').map((l) => l.trim());
+      const reason = lines.find((l) => /^remote:\s*\S/.test(l)) ?? lines.find((l) => /^(fatal|error):|\[remote rejected\]/.test(l)) ?? 'unknown error';
+      throw new UserError(`git push to '${branch}' failed: ${reason}`);
+    }
+    if (attempt > retries) {
+      throw new UserError(`git push to '${branch}' was rejected ${attempt} times because others pushed first; nothing was forced. Run the promotion again, or raise 'pushRetries'.`);
+    }
+    const cap = Math.min(5000, 200 * 2 ** (attempt - 1));
+    const delay = Math.round(cap / 2 + (Math.random() * cap) / 2);
+    log(`push rejected (someone pushed first); replaying the commit on the new '${branch}' in ${delay} ms (attempt ${attempt + 1} of ${retries + 1})`);
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    await git.run(['fetch', '--depth=1', 'origin', `refs/heads/${branch}`], `git fetch of '${branch}'`);
+    const rebase = await git.exec(['rebase', '--onto', 'FETCH_HEAD', 'HEAD~1']);
+    if (rebase.code !== 0) {
+      const conflicted = (await git.exec(['diff', '--name-only', '--diff-filter=U'])).stdout.trim().split('\n').filter(Boolean);
+      await git.exec(['rebase', '--abort']);
+      throw new UserError(
+        `Someone changed the same lines on '${branch}' meanwhile (conflict in ${conflicted.join(', ') || 'the promoted files'}); nothing was pushed. Check the branch and run the promotion again.`,
+      );
+    }
+    const [head, fetched] = await Promise.all(['HEAD', 'FETCH_HEAD'].map(async (ref) => (await git.run(['rev-parse', ref], 'git rev-parse')).trim()));
+    if (head === fetched) return { sha: head, pushed: false, attempts: attempt };
+  }
+}

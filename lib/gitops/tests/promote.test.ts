@@ -1,0 +1,166 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createConfigRepo, kustomization, type ConfigRepoFixture } from '../../../test/harness/config-repo-fixture';
+import { UserError } from '../../user-error';
+import { parseImageRef } from '../image-ref';
+import { promote, type PromoteRequest } from '../promote';
+
+const DIGEST = `sha256:${'d'.repeat(64)}`;
+
+describe('promote: image promotion in a real git config repo', function () {
+  this.timeout(120000);
+  let repo: ConfigRepoFixture;
+  let work: string;
+  const logs: string[] = [];
+  const request = (overrides: Partial<PromoteRequest> = {}): PromoteRequest => ({
+    repoUrl: repo.url,
+    branch: 'main',
+    auth: {},
+    apps: ['sample-app'],
+    sourceEnvironment: 'dev',
+    targetEnvironment: 'staging',
+    layout: 'auto',
+    pathPattern: 'apps/{app}/overlays/{env}',
+    helmImageKey: 'image.tag',
+    author: { name: 'GitOps Stack', email: 'gitops@example.com' },
+    messageTemplate: 'Promote {apps} to {target}: {image}',
+    trailers: { 'Build-Id': '20261126.3', 'Run-Url': 'https://dev.azure.com/contoso/gitops/_build/results?buildId=42', 'Requested-By': 'Jane Doe <jane@example.com>' },
+    dryRun: false,
+    pushRetries: 5,
+    workDir: fs.mkdtempSync(path.join(work, 'wc-')) + '/repo',
+    ...overrides,
+  });
+  const failure = async (promise: Promise<unknown>): Promise<string> => {
+    try {
+      await promise;
+    } catch (error) {
+      assert.ok(error instanceof UserError, String(error));
+      return error.message;
+    }
+    assert.fail('expected the promotion to fail');
+  };
+
+  beforeEach(() => {
+    repo = createConfigRepo(['sample-app', 'billing', 'web']);
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'promote-'));
+    logs.length = 0;
+  });
+  afterEach(() => {
+    repo.cleanup();
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('promotes what dev runs into staging as one commit with trailers, changing only the tag line', async () => {
+    const before = repo.show('apps/sample-app/overlays/staging/kustomization.yaml');
+    const result = await promote(request(), (l) => logs.push(l));
+    assert.equal(result.changed, true);
+    assert.deepEqual(result.apps, [{ app: 'sample-app', previous: 'acr.azurecr.io/sample-app:1.4.1', promoted: 'acr.azurecr.io/sample-app:1.4.2', files: ['apps/sample-app/overlays/staging/kustomization.yaml'] }]);
+    assert.equal(repo.show('apps/sample-app/overlays/staging/kustomization.yaml'), before.replace('newTag: "1.4.1"', 'newTag: "1.4.2"'));
+    assert.equal(repo.log('%H')[0], result.commitSha);
+    const message = repo.log('%B')[0] + '\n' + repo.log('%B').slice(1).join('\n');
+    assert.match(message, /^Promote sample-app to staging: acr\.azurecr\.io\/sample-app:1\.4\.2/);
+    for (const trailer of ['Promoted-From: dev', 'Promoted-To: staging', 'Image: sample-app=acr.azurecr.io/sample-app:1.4.2', 'Previous-Image: sample-app=acr.azurecr.io/sample-app:1.4.1', 'Build-Id: 20261126.3', 'Requested-By: Jane Doe <jane@example.com>']) {
+      assert.ok(message.includes(trailer), trailer);
+    }
+    assert.equal(repo.log().length, 2, 'seed + one promotion');
+  });
+
+  it('is idempotent: promoting what is already there makes no commit and says so', async () => {
+    await promote(request(), () => {});
+    const again = await promote(request(), (l) => logs.push(l));
+    assert.equal(again.changed, false);
+    assert.equal(repo.log().length, 2);
+    assert.match(logs.join('\n'), /Nothing to change: sample-app already runs acr\.azurecr\.io\/sample-app:1\.4\.2 in staging/);
+  });
+
+  it('promotes several apps together in one commit', async () => {
+    const result = await promote(request({ apps: ['sample-app', 'billing', 'web'], sourceEnvironment: undefined, image: parseImageRef(`acr.azurecr.io/shared:2.0.0@${DIGEST}`), targetEnvironment: 'dev' }), () => {});
+    assert.equal(result.apps.length, 3);
+    assert.equal(repo.log().length, 2);
+    assert.deepEqual(repo.log('%H')[0], result.commitSha);
+    const files = repo.log('').length && require('node:child_process').execFileSync('git', ['show', '--name-only', '--format=', 'main'], { cwd: repo.bare, encoding: 'utf8' }).trim().split('\n');
+    assert.deepEqual(files.sort(), ['apps/billing/overlays/dev/kustomization.yaml', 'apps/sample-app/overlays/dev/kustomization.yaml', 'apps/web/overlays/dev/kustomization.yaml']);
+  });
+
+  it('writes tag and digest for a tag@digest image, and removes a stale digest for a tag-only one', async () => {
+    await promote(request({ sourceEnvironment: undefined, image: parseImageRef(`acr.azurecr.io/sample-app:1.5.0@${DIGEST}`), targetEnvironment: 'dev' }), () => {});
+    assert.match(repo.show('apps/sample-app/overlays/dev/kustomization.yaml'), new RegExp(`newTag: "1.5.0"\n    digest: ${DIGEST}\n`));
+    await promote(request(), () => {});
+    assert.match(repo.show('apps/sample-app/overlays/staging/kustomization.yaml'), new RegExp(`newTag: "1.5.0"\n    digest: ${DIGEST}\n`));
+    await promote(request({ sourceEnvironment: undefined, image: parseImageRef('acr.azurecr.io/sample-app:1.5.1'), targetEnvironment: 'dev' }), () => {});
+    assert.equal(repo.show('apps/sample-app/overlays/dev/kustomization.yaml'), kustomization('sample-app', '1.5.1'));
+  });
+
+  it('dry run prints the unified diff and pushes nothing', async () => {
+    const result = await promote(request({ dryRun: true }), (l) => logs.push(l));
+    assert.match(result.diff, /-    newTag: "1\.4\.1"\n\+    newTag: "1\.4\.2"/);
+    assert.match(logs.join('\n'), /^Dry run: this commit would be pushed to 'main':\ndiff --git/);
+    assert.equal(repo.log().length, 1);
+  });
+
+  it('lands 20 promotions of different apps started at once: none lost, history linear', async () => {
+    const apps = Array.from({ length: 20 }, (_, i) => `app-${String(i).padStart(2, '0')}`);
+    const many = createConfigRepo(apps);
+    try {
+      const results = await Promise.all(apps.map((app) => promote(request({ repoUrl: many.url, apps: [app], pushRetries: 30 }), () => {})));
+      assert.ok(results.every((r) => r.changed));
+      const subjects = many.log();
+      assert.equal(subjects.length, 21);
+      for (const app of apps) assert.ok(subjects.includes(`Promote ${app} to staging: acr.azurecr.io/${app}:1.4.2`), app);
+      assert.ok(many.log('%P').every((parents) => parents.split(' ').filter(Boolean).length <= 1), 'no merge commits');
+      for (const app of apps) assert.match(many.show(`apps/${app}/overlays/staging/kustomization.yaml`), /newTag: "1\.4\.2"/);
+    } finally {
+      many.cleanup();
+    }
+  });
+
+  it('refuses bad input before changing anything: unknown environment, escaping path, broken YAML, missing image entry', async () => {
+    assert.match(await failure(promote(request({ targetEnvironment: 'stagin' }), () => {})), /^apps\/sample-app\/overlays\/stagin does not exist in the config repo: check the app 'sample-app', the environment 'stagin'/);
+    assert.match(await failure(promote(request({ pathPattern: '../{app}/{env}' }), () => {})), /^Input 'pathPattern' \('\.\.\/\{app\}\/\{env\}'\) leads outside the repository/);
+    repo.pushChange('apps/sample-app/overlays/staging/kustomization.yaml', (t) => t.replace('images:', 'images: [oops'), 'break yaml');
+    assert.match(await failure(promote(request(), () => {})), /^apps\/sample-app\/overlays\/staging\/kustomization\.yaml:6:\d+ is not valid YAML/);
+    repo.pushChange('apps/sample-app/overlays/staging/kustomization.yaml', () => 'resources:\n  - ../../base\n', 'no images');
+    assert.match(await failure(promote(request(), () => {})), /kustomization\.yaml has no images entry for 'sample-app'/);
+    assert.match(await failure(promote(request({ image: parseImageRef('x:1') }), () => {})), /not both/);
+    assert.equal(repo.log().length, 3, 'only the two fixture commits were added');
+  });
+});
+
+describe('promote over an HTTP remote that demands the token (git http-backend)', function () {
+  this.timeout(60000);
+  const TOKEN = 'ado-job-token-0123456789abcdef';
+
+  it('authenticates every git request with the header and persists the token nowhere', async () => {
+    const { startFakeServer } = await import('../../../test/harness/fake-server');
+    const repo = createConfigRepo(['sample-app']);
+    const server = await startFakeServer(path.resolve(__dirname, '..', '..', '..', 'test', 'fakes', 'git-http-server.js'), { projectRoot: path.dirname(repo.bare), token: TOKEN });
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'promote-http-'));
+    try {
+      const base: PromoteRequest = {
+        repoUrl: `${server.url}/config-repo.git`, branch: 'main', auth: {}, apps: ['sample-app'], sourceEnvironment: 'dev', targetEnvironment: 'staging',
+        layout: 'auto', pathPattern: 'apps/{app}/overlays/{env}', helmImageKey: 'image.tag', author: { name: 'GitOps Stack', email: 'g@example.com' },
+        messageTemplate: 'Promote {apps} to {target}: {image}', trailers: {}, dryRun: false, pushRetries: 3, workDir: path.join(work, 'anonymous'),
+      };
+      await assert.rejects(promote(base, () => {}), /^UserError: git clone of the config repo \(branch 'main'\) failed: fatal: (could not read Username|Authentication failed)/);
+
+      const logs: string[] = [];
+      const result = await promote({ ...base, auth: { authorization: `bearer ${TOKEN}` }, workDir: path.join(work, 'wc') }, (l) => logs.push(l));
+      assert.equal(result.changed, true);
+      assert.match(repo.show('apps/sample-app/overlays/staging/kustomization.yaml'), /newTag: "1\.4\.2"/);
+
+      const requests = await server.requests();
+      const authorized = requests.filter((r) => r.headers.authorization === `bearer ${TOKEN}`);
+      assert.ok(authorized.some((r) => r.query.service === 'git-upload-pack') && authorized.some((r) => r.path.endsWith('/git-receive-pack')), 'clone and push both sent the token');
+      const config = fs.readFileSync(path.join(work, 'wc', '.git', 'config'), 'utf8');
+      assert.ok(!config.includes(TOKEN) && !/extraheader/i.test(config), '.git/config holds no credential');
+      assert.match(config, new RegExp(`url = ${server.url.replace(/[.]/g, '\\.')}/config-repo\\.git\\n`), 'the remote URL carries no credential');
+      assert.ok(!logs.join('\n').includes(TOKEN));
+    } finally {
+      await server.stop();
+      repo.cleanup();
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,81 @@
+import { isMap, isScalar, parse, type Document, type Pair, type Scalar, type YAMLMap } from 'yaml';
+
+export type YamlPath = (string | number)[];
+
+/** Set a scalar at `path`, or remove its key when `value` is undefined. */
+export interface YamlEdit {
+  path: YamlPath;
+  value: string | undefined;
+}
+
+interface Splice {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/**
+ * Applies edits to YAML text by splicing only the changed scalars (or the
+ * added/removed key lines) into the original text, so comments, key order,
+ * quoting and indentation elsewhere stay byte for byte. `doc` is one document
+ * of `text` parsed with ranges (several documents share one text).
+ */
+export function editYaml(text: string, doc: Document, edits: YamlEdit[]): string {
+  const splices: Splice[] = [];
+  for (const edit of edits) {
+    const splice = spliceFor(text, doc, edit);
+    if (splice) splices.push(splice);
+  }
+  splices.sort((a, b) => b.start - a.start);
+  let result = text;
+  for (const { start, end, text: replacement } of splices) result = result.slice(0, start) + replacement + result.slice(end);
+  return result;
+}
+
+function spliceFor(text: string, doc: Document, edit: YamlEdit): Splice | undefined {
+  const node = doc.getIn(edit.path, true) as Scalar | undefined;
+  const key = edit.path[edit.path.length - 1];
+  const parent = doc.getIn(edit.path.slice(0, -1), true) as YAMLMap | undefined;
+  if (edit.value === undefined) {
+    if (node === undefined || !isMap(parent)) return undefined;
+    const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === key) as Pair<Scalar, Scalar> | undefined;
+    const start = lineStart(text, pair!.key!.range![0]);
+    if (text.slice(start, pair!.key!.range![0]).trim() !== '') throw new Error(`cannot remove '${edit.path.join('.')}': it shares its line with other content`);
+    return { start, end: lineEnd(text, pair!.value!.range![1]), text: '' };
+  }
+  if (node !== undefined) {
+    if (!isScalar(node) || !node.range) throw new Error(`'${edit.path.join('.')}' is not a single value`);
+    if (node.value === edit.value) return undefined;
+    return { start: node.range[0], end: node.range[1], text: formatScalar(edit.value, node.type) };
+  }
+  if (!isMap(parent) || parent.flow || parent.items.length === 0) throw new Error(`cannot add '${edit.path.join('.')}': its parent is not a block mapping`);
+  const first = parent.items[0] as Pair<Scalar, unknown>;
+  const indent = first.key!.range![0] - lineStart(text, first.key!.range![0]);
+  const last = parent.items[parent.items.length - 1] as Pair<Scalar, Scalar>;
+  const at = lineEnd(text, (last.value ?? last.key)!.range![1]);
+  const prefix = at > 0 && text[at - 1] !== '\n' ? '\n' : '';
+  return { start: at, end: at, text: `${prefix}${' '.repeat(indent)}${String(key)}: ${formatScalar(edit.value, 'PLAIN')}\n` };
+}
+
+function lineStart(text: string, index: number): number {
+  return text.lastIndexOf('\n', index - 1) + 1;
+}
+
+/** The index just past the newline that ends the line holding `index` (or the text's end). */
+function lineEnd(text: string, index: number): number {
+  const newline = text.indexOf('\n', Math.max(index - 1, 0));
+  return newline < 0 ? text.length : newline + 1;
+}
+
+/** Keeps the original quoting; a plain value that YAML would read as another type or string is double-quoted. */
+function formatScalar(value: string, type: Scalar['type']): string {
+  if (type === 'QUOTE_DOUBLE') return JSON.stringify(value);
+  if (type === 'QUOTE_SINGLE') return `'${value.replace(/'/g, "''")}'`;
+  let plainIsSame = false;
+  try {
+    plainIsSame = parse(value) === value && !/[#:]\s|\s$|^\s/.test(value);
+  } catch {
+    plainIsSame = false;
+  }
+  return plainIsSame ? value : JSON.stringify(value);
+}
