@@ -49,6 +49,7 @@ async function runMocha() {
   let failed = 0;
   let skipped = 0;
   await mocha.loadFilesAsync();
+  mocha.suite.afterAll(() => require(path.join(root, 'out', 'test', 'cluster', 'shared-control-plane.js')).stopSharedControlPlane());
   const runner = mocha.run();
   runner.on('pass', () => passed++);
   runner.on('fail', () => failed++);

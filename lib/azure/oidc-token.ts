@@ -8,7 +8,7 @@ import type { TaskHost } from '../pipeline/task-host';
  */
 export async function requestOidcToken(host: TaskHost, connectionId: string): Promise<string> {
   const requestUri = host.getVariable('System.OidcRequestUri');
-  const accessToken = host.getVariable('System.AccessToken');
+  const accessToken = host.getVariable('System.AccessToken', true);
   if (!requestUri) throw new UserError('System.OidcRequestUri is not set: workload identity federation needs an agent of version 3.x or later.');
   if (!accessToken) throw new UserError('System.AccessToken is not available to this task: map it with `env: SYSTEM_ACCESSTOKEN: $(System.AccessToken)` or allow scripts to access the OAuth token.');
   host.setSecret(accessToken);

@@ -16,8 +16,13 @@ export class AzurePipelinesHost implements TaskHost {
     return tl.getInput(name, false);
   }
 
-  getVariable(name: string): string | undefined {
-    return tl.getVariable(name);
+  getVariable(name: string, secret = false): string | undefined {
+    if (!secret) return tl.getVariable(name);
+    // As tl.getVariable, minus its `name=value` debug line.
+    const key = taskLibInternal._getVariableKey(name);
+    const value = taskLibInternal._knownVariableMap[key]?.secret ? taskLibInternal._vault.retrieveSecret(`SECRET_${key}`) : process.env[key];
+    if (value) this.setSecret(value);
+    return value;
   }
 
   setSecret(value: string): void {

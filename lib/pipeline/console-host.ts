@@ -28,8 +28,10 @@ export class ConsoleHost implements TaskHost {
     return this.options.inputs?.[name];
   }
 
-  getVariable(name: string): string | undefined {
-    return this.options.variables?.[name];
+  getVariable(name: string, secret = false): string | undefined {
+    const value = this.options.variables?.[name];
+    if (secret && value) this.setSecret(value);
+    return value;
   }
 
   setSecret(value: string): void {

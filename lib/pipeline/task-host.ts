@@ -19,7 +19,8 @@ export interface ServiceEndpoint {
  * Library code takes this interface, never the task-lib itself.
  */
 export interface TaskHost extends InputSource {
-  getVariable(name: string): string | undefined;
+  /** `secret`: read without echoing the value to the debug log (and register it). */
+  getVariable(name: string, secret?: boolean): string | undefined;
   getEndpoint(id: string): ServiceEndpoint | undefined;
   setOutput(name: string, value: string, options?: { secret?: boolean }): void;
   info(message: string): void;

@@ -1,33 +1,129 @@
 import * as assert from 'node:assert/strict';
-import { runL0 } from '../../../test/harness/run-l0';
+import * as path from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import { startArgoTestController } from '../../../test/cluster/argocd-test-controller';
+import { sharedControlPlane } from '../../../test/cluster/shared-control-plane';
+import { createConfigRepo, type ConfigRepoFixture } from '../../../test/harness/config-repo-fixture';
+import { startFakeServer } from '../../../test/harness/fake-server';
+import { REPO_ROOT, runL0 } from '../../../test/harness/run-l0';
 
-const base = { configRepoUrl: 'https://dev.azure.com/contoso/gitops/_git/config-repo', apps: 'sample-app', targetEnvironment: 'staging', sourceEnvironment: 'dev', kubeconfig: '/tmp/kubeconfig' };
+const outputs = (stdout: string) =>
+  Object.fromEntries([...stdout.matchAll(/##vso\[task\.setvariable variable=([^;]+);isOutput=true;issecret=false;\](.*)/g)].map((m) => [m[1], m[2]]));
 
-describe('PromoteEnv L0 (the shipped bundle)', () => {
+describe('PromoteEnv L0 (the shipped bundle)', function () {
+  this.timeout(120000);
+  let repo: ConfigRepoFixture;
+  const base = () => ({ configRepoUrl: repo.url, repoAuth: 'none', apps: 'sample-app', sourceEnvironment: 'dev', targetEnvironment: 'staging', verify: 'false' });
+
+  beforeEach(() => {
+    repo = createConfigRepo(['sample-app', 'web']);
+  });
+  afterEach(() => repo.cleanup());
+
   it('fails cleanly naming the first missing required input', async () => {
     const run = await runL0({ task: 'promote-env' });
     assert.equal(run.failed, true);
     assert.match(run.errorIssues[0], /^Input required: 'configRepoUrl' \(Config repository URL\)\./);
   });
 
-  it('accepts tag, digest and tag@digest images and refuses anything else by name', async () => {
-    const digest = `sha256:${'a'.repeat(64)}`;
-    for (const image of ['acr.azurecr.io/sample-app:1.4.2', `acr.azurecr.io/sample-app@${digest}`, `sample-app:1.4.2@${digest}`]) {
-      const run = await runL0({ task: 'promote-env', inputs: { ...base, sourceEnvironment: '', image } });
-      assert.ok(run.stdout.includes(`image ${image}`), image);
-    }
-    const bad = await runL0({ task: 'promote-env', inputs: { ...base, image: 'Sample App:latest' } });
+  it('refuses a malformed image and an undefined variable by name, before touching the repo', async () => {
+    const bad = await runL0({ task: 'promote-env', inputs: { ...base(), sourceEnvironment: '', image: 'Sample App:latest' } });
     assert.match(bad.errorIssues[0], /^Input 'image' \(Image\) 'Sample App:latest' must be name:tag, name@sha256:<64 hex> or name:tag@sha256:<64 hex>\.$/);
+    const macro = await runL0({ task: 'promote-env', inputs: { ...base(), sourceEnvironment: '', image: '$(imageRef)' } });
+    assert.equal(macro.errorIssues[0], "Input 'image' (Image) is '$(imageRef)': no variable of that name is defined in this run.");
+    assert.equal(repo.log().length, 1);
   });
 
-  it('reports an undefined pipeline variable by name', async () => {
-    const run = await runL0({ task: 'promote-env', inputs: { ...base, sourceEnvironment: '', image: '$(imageRef)' } });
-    assert.equal(run.errorIssues[0], "Input 'image' (Image) is '$(imageRef)': no variable of that name is defined in this run.");
+  it('pushes one commit and sets its outputs; the second run changes nothing', async () => {
+    const run = await runL0({ task: 'promote-env', inputs: base(), variables: { 'Build.BuildId': '42', 'Build.BuildNumber': '20261126.7', 'Build.RequestedFor': 'Jane Doe', 'System.CollectionUri': 'https://dev.azure.com/contoso/', 'System.TeamProject': 'gitops' } });
+    assert.equal(run.succeeded, true, run.stdout);
+    const out = outputs(run.stdout);
+    assert.equal(out.changed, 'true');
+    assert.equal(out.commitSha, repo.log('%H')[0]);
+    assert.equal(out.previousImage, 'acr.azurecr.io/sample-app:1.4.1');
+    assert.equal(out.promotedImage, 'acr.azurecr.io/sample-app:1.4.2');
+    assert.match(repo.log('%B').join('\n'), /Build-Id: 20261126\.7\nRun-Url: https:\/\/dev\.azure\.com\/contoso\/gitops\/_build\/results\?buildId=42\nRequested-By: Jane Doe/);
+    assert.match(run.stdout, /##vso\[task\.uploadsummary\]/);
+
+    const again = await runL0({ task: 'promote-env', inputs: base() });
+    assert.equal(again.succeeded, true);
+    assert.equal(outputs(again.stdout).changed, 'false');
+    assert.match(again.stdout, /Nothing to change: sample-app already runs acr\.azurecr\.io\/sample-app:1\.4\.2 in staging/);
+    assert.equal(repo.log().length, 2);
   });
 
-  it('needs no cluster access when verification is off', async () => {
-    const run = await runL0({ task: 'promote-env', inputs: { ...base, kubeconfig: '', verify: 'false' } });
-    assert.ok(run.stdout.includes('set sample-app to the image dev runs'));
-    assert.ok(!run.stdout.includes('wait up to'));
+  it('dry run prints the diff and pushes nothing', async () => {
+    const run = await runL0({ task: 'promote-env', inputs: { ...base(), dryRun: 'true' } });
+    assert.equal(run.succeeded, true);
+    assert.match(run.stdout, /\+    newTag: "1\.4\.2"/);
+    assert.equal(repo.log().length, 1);
+  });
+
+  it('names an unknown environment and pushes nothing', async () => {
+    const run = await runL0({ task: 'promote-env', inputs: { ...base(), targetEnvironment: 'qa' } });
+    assert.match(run.errorIssues[0], /^apps\/sample-app\/overlays\/qa does not exist in the config repo/);
+    assert.equal(repo.log().length, 1);
+  });
+
+  it('authenticates to an HTTP remote with System.AccessToken, which never reaches the output', async () => {
+    const token = 'job-access-token-Zm9vYmFyYmF6';
+    const server = await startFakeServer(path.join(REPO_ROOT, 'out', 'test', 'fakes', 'git-http-server.js'), { projectRoot: path.dirname(repo.bare), token });
+    try {
+      const inputs = { ...base(), configRepoUrl: `${server.url}/config-repo.git`, repoAuth: 'systemAccessToken' };
+      const missing = await runL0({ task: 'promote-env', inputs });
+      assert.match(missing.errorIssues[0], /^System\.AccessToken is not available/);
+      const run = await runL0({ task: 'promote-env', inputs, secretVariables: { 'System.AccessToken': token }, variables: { 'System.Debug': 'true' } });
+      assert.equal(run.succeeded, true, run.stdout);
+      assert.ok(run.stdout.includes(`##vso[task.setsecret]${token}`));
+      assert.match(repo.show('apps/sample-app/overlays/staging/kustomization.yaml'), /"1\.4\.2"/);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  describe('with verification through Argo CD', () => {
+    let controller: { stop(): Promise<void> };
+    let kubeconfig: string;
+    const namespace = `argocd-l0-${Date.now().toString(36)}`;
+
+    before(async () => {
+      const cluster = await sharedControlPlane();
+      kubeconfig = cluster.kubeconfig;
+      const config = new k8s.KubeConfig();
+      config.loadFromFile(kubeconfig);
+      await config.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
+      controller = startArgoTestController({ kubeconfig, namespace, degradedTags: ['2.0.0-broken'], tickMs: 200 });
+    });
+    after(() => controller.stop());
+
+    async function registerApp(url: string) {
+      const config = new k8s.KubeConfig();
+      config.loadFromFile(kubeconfig);
+      const objects = k8s.KubernetesObjectApi.makeApiClient(config);
+      await objects.delete({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'sample-app-staging', namespace } }).catch(() => undefined);
+      await objects.create({
+        apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'sample-app-staging', namespace },
+        spec: { project: 'default', source: { repoURL: url, path: 'apps/sample-app/overlays/staging', targetRevision: 'main' }, destination: { server: 'https://kubernetes.default.svc', namespace: 'sample-app-staging' }, syncPolicy: { automated: {} } },
+      } as k8s.KubernetesObject);
+    }
+
+    it('waits until Argo CD runs the commit and it is Healthy', async () => {
+      await registerApp(repo.url);
+      const run = await runL0({ task: 'promote-env', inputs: { ...base(), verify: 'true', kubeconfig, argocdNamespace: namespace, timeoutMinutes: '1' } });
+      assert.equal(run.succeeded, true, run.stdout);
+      assert.match(run.stdout, /health Healthy/);
+      assert.equal(outputs(run.stdout).rolledBack, undefined);
+    });
+
+    it('reverts a promotion that goes Degraded, waits for recovery, and fails naming app, revision and health', async () => {
+      await registerApp(repo.url);
+      const run = await runL0({ task: 'promote-env', inputs: { ...base(), sourceEnvironment: '', image: 'acr.azurecr.io/sample-app:2.0.0-broken', verify: 'true', kubeconfig, argocdNamespace: namespace, timeoutMinutes: '1' } });
+      assert.equal(run.failed, true);
+      assert.equal(outputs(run.stdout).rolledBack, 'true');
+      assert.match(run.errorIssues[0], new RegExp(`^Promotion to staging failed verification: Argo CD Application ${namespace}/sample-app-staging, wanted revision [0-9a-f]{12}, .*health Degraded, unhealthy: Deployment .*exceeded its progress deadline.*The promotion was reverted by [0-9a-f]{40}\\. sample-app-staging is Healthy again\\.`));
+      assert.match(repo.log()[0], /^Revert "Promote sample-app to staging/);
+      assert.match(repo.show('apps/sample-app/overlays/staging/kustomization.yaml'), /"1\.4\.1"/);
+    });
   });
 });
+

@@ -1,0 +1,98 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import { startArgoTestController } from '../../../test/cluster/argocd-test-controller';
+import { sharedControlPlane } from '../../../test/cluster/shared-control-plane';
+import { createConfigRepo, type ConfigRepoFixture } from '../../../test/harness/config-repo-fixture';
+import { parseImageRef } from '../../gitops/image-ref';
+import { promote, type PromoteRequest } from '../../gitops/promote';
+import { revertPromotion } from '../../gitops/revert';
+import { ApplicationClient } from '../application';
+import { waitForSync } from '../wait-for-sync';
+
+describe('waitForSync against the real control plane and a test Argo CD controller', function () {
+  this.timeout(120000);
+  let repo: ConfigRepoFixture;
+  let work: string;
+  let client: ApplicationClient;
+  let objects: k8s.KubernetesObjectApi;
+  let controller: { stop(): Promise<void> };
+  const namespace = `argocd-${Date.now().toString(36)}`;
+  const logs: string[] = [];
+
+  const promotion = (tag: string, target = 'staging'): PromoteRequest => ({
+    repoUrl: repo.url, branch: 'main', auth: {}, apps: ['sample-app'], image: parseImageRef(`acr.azurecr.io/sample-app:${tag}`), targetEnvironment: target,
+    layout: 'kustomize', pathPattern: 'apps/{app}/overlays/{env}', helmImageKey: 'image.tag', author: { name: 'GitOps Stack', email: 'g@example.com' },
+    messageTemplate: 'Promote {apps} to {target}: {image}', trailers: {}, dryRun: false, pushRetries: 3, workDir: fs.mkdtempSync(path.join(work, 'wc-')) + '/repo',
+  });
+
+  async function application(name: string, env: string, automated: boolean) {
+    await objects.create({
+      apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name, namespace },
+      spec: { project: 'default', source: { repoURL: repo.url, path: `apps/sample-app/overlays/${env}`, targetRevision: 'main' }, destination: { server: 'https://kubernetes.default.svc', namespace: `sample-app-${env}` }, ...(automated ? { syncPolicy: { automated: { prune: true, selfHeal: true } } } : {}) },
+    } as k8s.KubernetesObject);
+  }
+
+  before(async () => {
+    const cluster = await sharedControlPlane();
+    const config = new k8s.KubeConfig();
+    config.loadFromFile(cluster.kubeconfig);
+    client = new ApplicationClient(config);
+    objects = k8s.KubernetesObjectApi.makeApiClient(config);
+    await config.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
+    repo = createConfigRepo(['sample-app']);
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'argocd-wait-'));
+    controller = startArgoTestController({ kubeconfig: cluster.kubeconfig, namespace, degradedTags: ['1.5.0-broken'], stuckTags: ['1.5.0-slow'], tickMs: 200 });
+    await application('sample-app-staging', 'staging', true);
+    await application('sample-app-prod', 'prod', false);
+  });
+  after(async () => {
+    await controller?.stop();
+    repo?.cleanup();
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('waits until the pushed commit is synced and Healthy, after asking for a refresh', async () => {
+    const { commitSha } = await promote(promotion('1.4.2'), () => {});
+    const outcome = await waitForSync(client, { namespace, name: 'sample-app-staging', revision: commitSha, timeoutMs: 30000, pollMs: 200 }, (l) => logs.push(l));
+    assert.equal(outcome.healthy, true, outcome.reason);
+    assert.equal(outcome.app?.status?.sync?.revision, commitSha);
+    assert.equal(outcome.app?.metadata?.annotations?.['argocd.argoproj.io/refresh'], undefined, 'the controller consumed the refresh request');
+  });
+
+  it('starts a sync when automated sync is off, setting .operation only once', async () => {
+    const { commitSha } = await promote(promotion('1.4.2', 'prod'), () => {});
+    const lines: string[] = [];
+    const outcome = await waitForSync(client, { namespace, name: 'sample-app-prod', revision: commitSha, timeoutMs: 30000, pollMs: 200 }, (l) => lines.push(l));
+    assert.equal(outcome.healthy, true, outcome.reason);
+    assert.equal(lines.filter((l) => l.includes('started a sync')).length, 1);
+    assert.equal(outcome.app?.status?.operationState?.syncResult?.revision, commitSha);
+  });
+
+  it('reports Degraded with the unhealthy resource, and a git revert brings the app back', async () => {
+    const { commitSha } = await promote(promotion('1.5.0-broken'), () => {});
+    const outcome = await waitForSync(client, { namespace, name: 'sample-app-staging', revision: commitSha, timeoutMs: 30000, pollMs: 200 }, () => {});
+    assert.equal(outcome.healthy, false);
+    assert.match(outcome.reason, new RegExp(`Application ${namespace}/sample-app-staging, wanted revision ${commitSha.slice(0, 12)}, synced ${commitSha.slice(0, 12)} \\(Synced\\), operation Succeeded .*health Degraded, unhealthy: Deployment sample-app-staging/sample-app-staging: Degraded \\(Deployment "sample-app-staging" exceeded its progress deadline\\)`));
+
+    const revert = await revertPromotion({ repoUrl: repo.url, branch: 'main', auth: {}, commit: commitSha, paths: ['apps/sample-app/overlays/staging'], author: { name: 'GitOps Stack', email: 'g@example.com' }, reason: 'Degraded', pushRetries: 3, workDir: path.join(work, 'revert') }, () => {});
+    assert.equal(revert.pushed, true);
+    assert.match(repo.show('apps/sample-app/overlays/staging/kustomization.yaml'), /newTag: "1\.4\.2"/);
+    assert.match(repo.log('%B')[0], /^Revert "Promote sample-app to staging: acr\.azurecr\.io\/sample-app:1\.5\.0-broken"/);
+    const recovered = await waitForSync(client, { namespace, name: 'sample-app-staging', revision: revert.sha, timeoutMs: 30000, pollMs: 200 }, () => {});
+    assert.equal(recovered.healthy, true, recovered.reason);
+  });
+
+  it('gives up at the timeout and says where the app stands', async () => {
+    const { commitSha } = await promote(promotion('1.5.0-slow'), () => {});
+    const outcome = await waitForSync(client, { namespace, name: 'sample-app-staging', revision: commitSha, timeoutMs: 3000, pollMs: 200 }, () => {});
+    assert.equal(outcome.healthy, false);
+    assert.match(outcome.reason, /^timed out after 3 s: .*health Progressing/);
+  });
+
+  it('names a missing Application', async () => {
+    await assert.rejects(waitForSync(client, { namespace, name: 'nope', revision: 'abc', timeoutMs: 1000 }, () => {}), /Argo CD Application .*\/nope was not found/);
+  });
+});

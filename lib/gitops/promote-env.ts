@@ -1,0 +1,180 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ApplicationClient } from '../argocd/application';
+import { waitForSync } from '../argocd/wait-for-sync';
+import { annotateDeployment } from '../grafana/annotate-deployment';
+import { loadKubeConfig } from '../kube/kube-config';
+import type { TaskHost } from '../pipeline/task-host';
+import { UserError } from '../user-error';
+import type { Layout } from './environment-path';
+import type { GitAuth } from './git';
+import { parseImageRef } from './image-ref';
+import { promote, type PromoteResult } from './promote';
+import { revertPromotion } from './revert';
+
+/** PromoteEnv's inputs, as task.json declares them (the CLI's `promote` takes the same). */
+export interface PromoteEnvInputs {
+  [name: string]: string | number | boolean | undefined;
+  configRepoUrl: string;
+  configRepoBranch: string;
+  repoAuth: 'systemAccessToken' | 'serviceConnection' | 'none';
+  gitServiceConnection?: string;
+  apps: string;
+  sourceEnvironment?: string;
+  image?: string;
+  targetEnvironment: string;
+  layout: Layout;
+  pathPattern: string;
+  helmImageKey: string;
+  mode: 'push' | 'pull-request';
+  commitAuthorName: string;
+  commitAuthorEmail: string;
+  commitMessage: string;
+  pushRetries: number;
+  dryRun: boolean;
+  verify: boolean;
+  applicationPattern?: string;
+  argocdNamespace?: string;
+  clusterAccess?: 'kubeconfigFile' | 'serviceConnection';
+  kubeconfig?: string;
+  kubernetesServiceConnection?: string;
+  timeoutMinutes?: number;
+  rollbackOnFailure?: boolean;
+  grafanaUrl?: string;
+  grafanaToken?: string;
+}
+
+/** The git credentials for the config repo, registered as secrets in every form git could print. */
+export function gitAuthFrom(host: TaskHost, inputs: Pick<PromoteEnvInputs, 'repoAuth' | 'gitServiceConnection'>): GitAuth {
+  if (inputs.repoAuth === 'none') return {};
+  if (inputs.repoAuth === 'systemAccessToken') {
+    const token = host.getVariable('System.AccessToken', true);
+    if (!token) throw new UserError("System.AccessToken is not available: in YAML add `env: SYSTEM_ACCESSTOKEN: $(System.AccessToken)` to the step, or set 'repoAuth' to use a service connection.");
+    host.setSecret(token);
+    return { authorization: `bearer ${token}` };
+  }
+  const endpoint = host.getEndpoint(inputs.gitServiceConnection ?? '');
+  if (!endpoint) throw new UserError(`Input 'gitServiceConnection': service connection '${inputs.gitServiceConnection}' was not found.`);
+  const { username = '', password = '', apitoken } = endpoint.authorization.parameters;
+  if (apitoken) {
+    host.setSecret(apitoken);
+    return { authorization: `bearer ${apitoken}` };
+  }
+  if (!password) throw new UserError(`Service connection '${endpoint.id}' has no password or token for the config repo.`);
+  const basic = Buffer.from(`${username || 'git'}:${password}`).toString('base64');
+  host.setSecret(password);
+  host.setSecret(basic);
+  return { authorization: `basic ${basic}` };
+}
+
+function runTrailers(host: TaskHost): Record<string, string | undefined> {
+  const collection = host.getVariable('System.CollectionUri');
+  const project = host.getVariable('System.TeamProject');
+  const buildId = host.getVariable('Build.BuildId');
+  const who = host.getVariable('Build.RequestedFor');
+  const email = host.getVariable('Build.RequestedForEmail');
+  return {
+    'Build-Id': host.getVariable('Build.BuildNumber') ?? buildId,
+    'Run-Url': collection && project && buildId ? `${collection.replace(/\/?$/, '/')}${encodeURIComponent(project)}/_build/results?buildId=${buildId}` : undefined,
+    'Requested-By': who ? `${who}${email ? ` <${email}>` : ''}` : undefined,
+  };
+}
+
+/**
+ * The PromoteEnv task: promote in the config repo, then verify through Argo CD
+ * and revert the promotion when the app does not become Healthy.
+ */
+export async function promoteEnv(host: TaskHost, inputs: PromoteEnvInputs): Promise<string> {
+  const started = Date.now();
+  const auth = gitAuthFrom(host, inputs);
+  const apps = inputs.apps.split(',').map((a) => a.trim()).filter(Boolean);
+  const image = inputs.image ? parseImageRef(inputs.image, "Input 'image'") : undefined;
+  if (inputs.mode === 'pull-request') throw new UserError("Input 'mode': pull-request mode is not available in this version; use 'push'.");
+  const cluster = inputs.verify && !inputs.dryRun ? loadKubeConfig(
+    inputs.clusterAccess === 'serviceConnection'
+      ? { kind: 'serviceConnection', endpoint: host.getEndpoint(inputs.kubernetesServiceConnection ?? '') ?? missingEndpoint(inputs.kubernetesServiceConnection) }
+      : { kind: 'kubeconfigFile', path: inputs.kubeconfig ?? '' },
+    (value) => host.setSecret(value),
+  ) : undefined;
+
+  const temp = fs.mkdtempSync(path.join(host.getVariable('Agent.TempDirectory') || os.tmpdir(), 'promote-'));
+  const author = { name: inputs.commitAuthorName, email: inputs.commitAuthorEmail };
+  const log = (line: string) => host.info(line);
+  try {
+    host.progress(10, 'promoting in the config repo');
+    const result = await host.group(`Promote ${apps.join(', ')} to ${inputs.targetEnvironment}`, () =>
+      promote(
+        {
+          repoUrl: inputs.configRepoUrl, branch: inputs.configRepoBranch, auth, apps, sourceEnvironment: inputs.sourceEnvironment, image,
+          targetEnvironment: inputs.targetEnvironment, layout: inputs.layout, pathPattern: inputs.pathPattern, helmImageKey: inputs.helmImageKey,
+          author, messageTemplate: inputs.commitMessage, trailers: runTrailers(host), dryRun: inputs.dryRun, pushRetries: inputs.pushRetries,
+          workDir: path.join(temp, 'promote'),
+        },
+        log,
+      ),
+    );
+    setOutputs(host, result);
+    if (!result.changed || inputs.dryRun) {
+      summarize(host, inputs, result, inputs.dryRun ? 'dry run: nothing pushed' : 'already there: no commit');
+      return inputs.dryRun ? 'Dry run: nothing was pushed.' : `Nothing to promote: ${inputs.targetEnvironment} already runs the image.`;
+    }
+    host.info(`Pushed ${result.commitSha} to ${inputs.configRepoBranch}${result.pushAttempts > 1 ? ` after ${result.pushAttempts} attempts` : ''}.`);
+
+    if (cluster) {
+      host.progress(50, 'waiting for Argo CD');
+      const client = new ApplicationClient(cluster);
+      const timeoutMs = (inputs.timeoutMinutes ?? 10) * 60_000;
+      const failures: string[] = [];
+      for (const app of apps) {
+        const name = (inputs.applicationPattern ?? '{app}-{env}').replaceAll('{app}', app).replaceAll('{env}', inputs.targetEnvironment);
+        const outcome = await host.group(`Wait for Argo CD ${name}`, () => waitForSync(client, { namespace: inputs.argocdNamespace ?? 'argocd', name, revision: result.commitSha, timeoutMs }, log));
+        if (!outcome.healthy) failures.push(outcome.reason);
+      }
+      if (failures.length) {
+        let rolledBack = '';
+        if (inputs.rollbackOnFailure ?? true) {
+          host.progress(80, 'rolling back');
+          const revert = await host.group('Roll back', () =>
+            revertPromotion({ repoUrl: inputs.configRepoUrl, branch: inputs.configRepoBranch, auth, commit: result.commitSha, paths: result.apps.flatMap((a) => a.files.map((f) => path.posix.dirname(f))), author, reason: `Promotion failed verification: ${failures[0]}`, pushRetries: inputs.pushRetries, workDir: path.join(temp, 'revert') }, log),
+          );
+          host.setOutput('rolledBack', 'true');
+          rolledBack = ` The promotion was reverted by ${revert.sha}.`;
+          for (const app of apps) {
+            const name = (inputs.applicationPattern ?? '{app}-{env}').replaceAll('{app}', app).replaceAll('{env}', inputs.targetEnvironment);
+            const recovered = await waitForSync(client, { namespace: inputs.argocdNamespace ?? 'argocd', name, revision: revert.sha, timeoutMs }, log);
+            rolledBack += recovered.healthy ? ` ${name} is Healthy again.` : ` ${name} has not recovered: ${recovered.reason}.`;
+          }
+        }
+        summarize(host, inputs, result, `failed verification${rolledBack ? '; rolled back' : ''}`);
+        throw new UserError(`Promotion to ${inputs.targetEnvironment} failed verification: ${failures.join(' | ')}.${rolledBack}`);
+      }
+    }
+    if (inputs.grafanaUrl) {
+      await annotateDeployment({ url: inputs.grafanaUrl, token: inputs.grafanaToken, start: started, end: Date.now(), environment: inputs.targetEnvironment, apps, text: `Promoted ${result.apps.map((a) => `${a.app} ${a.previous} → ${a.promoted}`).join(', ')} (${result.commitSha.slice(0, 12)})` })
+        .catch((error: Error) => host.warning(`Grafana annotation not written: ${error.message}`));
+    }
+    summarize(host, inputs, result, cluster ? 'synced and Healthy' : 'pushed (not verified)');
+    return `Promoted ${apps.join(', ')} to ${inputs.targetEnvironment} in ${result.commitSha.slice(0, 12)}.`;
+  } finally {
+    fs.rmSync(temp, { recursive: true, force: true });
+  }
+}
+
+function missingEndpoint(id: string | undefined): never {
+  throw new UserError(`Input 'kubernetesServiceConnection': service connection '${id}' was not found.`);
+}
+
+function setOutputs(host: TaskHost, result: PromoteResult): void {
+  const one = result.apps.length === 1;
+  host.setOutput('commitSha', result.commitSha);
+  host.setOutput('changed', String(result.changed));
+  host.setOutput('previousImage', one ? result.apps[0].previous : result.apps.map((a) => `${a.app}=${a.previous}`).join(','));
+  host.setOutput('promotedImage', one ? result.apps[0].promoted : result.apps.map((a) => `${a.app}=${a.promoted}`).join(','));
+}
+
+function summarize(host: TaskHost, inputs: PromoteEnvInputs, result: PromoteResult, outcome: string): void {
+  const rows = result.apps.map((a) => `| ${a.app} | \`${a.previous}\` | \`${a.promoted}\` |`);
+  host.summary(`PromoteEnv → ${inputs.targetEnvironment}`, [`Outcome: **${outcome}**; commit \`${result.commitSha.slice(0, 12)}\``, '', '| app | before | after |', '| --- | --- | --- |', ...rows].join('\n'));
+}
+

@@ -1,0 +1,64 @@
+import * as fs from 'node:fs';
+import * as k8s from '@kubernetes/client-node';
+import { parse } from 'yaml';
+import { UserError } from '../user-error';
+import type { ServiceEndpoint } from '../pipeline/task-host';
+
+/** Where a task gets cluster access: a kubeconfig file, or a Kubernetes service connection. */
+export type ClusterAccess = { kind: 'kubeconfigFile'; path: string } | { kind: 'serviceConnection'; endpoint: ServiceEndpoint };
+
+/**
+ * A KubeConfig from a file or a Kubernetes service connection (Kubeconfig or
+ * Service Account authorization). Every token, password and private key in it is
+ * registered as a secret, one value at a time (setSecret refuses multi-line values).
+ */
+export function loadKubeConfig(access: ClusterAccess, setSecret: (value: string) => void): k8s.KubeConfig {
+  const config = new k8s.KubeConfig();
+  if (access.kind === 'kubeconfigFile') {
+    let text: string;
+    try {
+      text = fs.readFileSync(access.path, 'utf8');
+    } catch {
+      throw new UserError(`Input 'kubeconfig': '${access.path}' cannot be read.`);
+    }
+    registerKubeconfigSecrets(text, setSecret);
+    config.loadFromString(text);
+  } else {
+    const { endpoint } = access;
+    const parameters = endpoint.authorization.parameters;
+    if (parameters.kubeconfig) {
+      registerKubeconfigSecrets(parameters.kubeconfig, setSecret);
+      config.loadFromString(parameters.kubeconfig);
+      if (parameters.clusterContext) config.setCurrentContext(parameters.clusterContext);
+    } else if (parameters.apitoken) {
+      const token = Buffer.from(parameters.apitoken, 'base64').toString('utf8');
+      setSecret(token);
+      const ca = parameters.serviceAccountCertificate;
+      config.loadFromOptions({
+        clusters: [{ name: 'cluster', server: endpoint.url ?? '', caData: ca ? Buffer.from(ca).toString('base64') : undefined, skipTLSVerify: parameters.acceptUntrustedCerts === 'true' }],
+        users: [{ name: 'service-account', token }],
+        contexts: [{ name: 'default', cluster: 'cluster', user: 'service-account' }],
+        currentContext: 'default',
+      });
+    } else {
+      throw new UserError(`Kubernetes service connection '${endpoint.id}' has neither a kubeconfig nor a service account token.`);
+    }
+  }
+  if (!config.getCurrentCluster()) throw new UserError('The kubeconfig names no current cluster.');
+  return config;
+}
+
+function registerKubeconfigSecrets(text: string, setSecret: (value: string) => void): void {
+  let parsed: { users?: { user?: Record<string, unknown> }[] };
+  try {
+    parsed = parse(text) ?? {};
+  } catch {
+    throw new UserError('The kubeconfig is not valid YAML.');
+  }
+  for (const { user } of parsed.users ?? []) {
+    for (const key of ['token', 'password', 'client-key-data', 'client-certificate-data']) {
+      const value = user?.[key];
+      if (typeof value === 'string' && value) setSecret(value);
+    }
+  }
+}

@@ -1,0 +1,88 @@
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import * as k8s from '@kubernetes/client-node';
+import { parse } from 'yaml';
+
+/**
+ * A small stand-in for Argo CD's application controller, for tests on the real
+ * control plane (Argo CD itself cannot run here). It keeps the fields Argo CD
+ * keeps, the way Argo CD keeps them: a refresh (annotation) resolves the branch
+ * to a commit and sets `status.sync.revision` with OutOfSync; automated apps,
+ * or a manual `.operation`, then sync through `status.operationState`
+ * (Running, then Succeeded), and health follows the image the commit deploys.
+ * Only file:// repositories; it never looks at a branch without a refresh.
+ */
+export interface TestControllerOptions {
+  kubeconfig: string;
+  namespace: string;
+  /** Image tags whose rollout goes Degraded. */
+  degradedTags?: string[];
+  /** Image tags whose rollout never finishes (Progressing). */
+  stuckTags?: string[];
+  tickMs?: number;
+}
+
+interface Status {
+  sync?: { status: string; revision: string };
+  operationState?: { phase: string; operation: { sync: { revision: string } }; syncResult?: { revision: string }; startedAt: string; finishedAt?: string; message?: string };
+  health?: { status: string; message?: string };
+  resources?: unknown[];
+}
+
+export function controllerTick(objects: k8s.KubernetesObjectApi, options: TestControllerOptions): Promise<void> {
+  return tick(objects, options);
+}
+
+async function tick(objects: k8s.KubernetesObjectApi, options: TestControllerOptions): Promise<void> {
+  const list = await objects.list<k8s.KubernetesObject & { spec: { source: { repoURL: string; path: string; targetRevision?: string }; syncPolicy?: { automated?: object } }; operation?: { sync?: { revision?: string } }; status?: Status }>('argoproj.io/v1alpha1', 'Application', options.namespace);
+  for (const app of list.items) {
+    const { name, namespace, annotations = {} } = app.metadata!;
+    const status: Status = JSON.parse(JSON.stringify(app.status ?? {}));
+    const patch: Record<string, unknown> = {};
+    const bare = new URL(app.spec.source.repoURL).pathname;
+    const branch = app.spec.source.targetRevision ?? 'HEAD';
+
+    if (annotations['argocd.argoproj.io/refresh'] || !status.sync) {
+      const target = execFileSync('git', ['--git-dir', bare, 'rev-parse', branch === 'HEAD' ? 'HEAD' : `refs/heads/${branch}`], { encoding: 'utf8' }).trim();
+      const deployed = status.operationState?.phase === 'Succeeded' ? status.operationState.syncResult?.revision : undefined;
+      status.sync = { status: target === deployed ? 'Synced' : 'OutOfSync', revision: target };
+      patch.metadata = { annotations: { 'argocd.argoproj.io/refresh': null } };
+    }
+    const running = status.operationState?.phase === 'Running';
+    if (running) {
+      const revision = status.operationState!.operation.sync.revision;
+      const overlay = execFileSync('git', ['--git-dir', bare, 'show', `${revision}:${app.spec.source.path}/kustomization.yaml`], { encoding: 'utf8' });
+      const tag = String((parse(overlay) as { images?: { newTag?: string }[] }).images?.[0]?.newTag ?? '');
+      const health = options.degradedTags?.includes(tag) ? 'Degraded' : options.stuckTags?.includes(tag) ? 'Progressing' : 'Healthy';
+      const message = health === 'Degraded' ? `Deployment "${name}" exceeded its progress deadline` : health === 'Progressing' ? 'Waiting for rollout to finish: 0 of 2 updated replicas are available...' : undefined;
+      status.operationState = { ...status.operationState!, phase: 'Succeeded', syncResult: { revision }, finishedAt: new Date().toISOString(), message: 'successfully synced (all tasks run)' };
+      status.sync = { status: status.sync?.revision === revision ? 'Synced' : 'OutOfSync', revision: status.sync?.revision ?? revision };
+      status.health = { status: health, ...(message ? { message } : {}) };
+      status.resources = [{ group: 'apps', version: 'v1', kind: 'Deployment', namespace: `${name}`, name: app.metadata!.name, status: 'Synced', health: { status: health, ...(message ? { message } : {}) } }];
+    } else {
+      const wanted = app.operation?.sync?.revision ?? (app.spec.syncPolicy?.automated && status.sync?.status === 'OutOfSync' ? status.sync.revision : undefined);
+      if (wanted) {
+        status.operationState = { phase: 'Running', operation: { sync: { revision: wanted } }, startedAt: new Date().toISOString() };
+        if (app.operation) patch.operation = null;
+      }
+    }
+    if (JSON.stringify(status) !== JSON.stringify(app.status ?? {}) || Object.keys(patch).length) {
+      await objects.patch(
+        { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name, namespace, ...((patch.metadata as object) ?? {}) }, ...('operation' in patch ? { operation: null } : {}), status } as k8s.KubernetesObject,
+        undefined, undefined, 'argocd-test-controller', undefined, k8s.PatchStrategy.MergePatch,
+      );
+    }
+  }
+}
+
+/** Runs the controller in a worker thread, so it keeps working while a test blocks in spawnSync. */
+export function startArgoTestController(options: TestControllerOptions): { stop(): Promise<void> } {
+  const worker = new Worker(path.join(__dirname, 'argocd-test-controller-worker.js'), { workerData: options });
+  worker.on('error', (error) => console.error(`argocd test controller: ${error.message}`));
+  return {
+    async stop() {
+      await worker.terminate();
+    },
+  };
+}
