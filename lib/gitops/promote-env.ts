@@ -10,7 +10,8 @@ import { UserError } from '../user-error';
 import type { Layout } from './environment-path';
 import type { GitAuth } from './git';
 import { parseImageRef } from './image-ref';
-import { promote, type PromoteResult } from './promote';
+import { promote, type PromoteRequest, type PromoteResult } from './promote';
+import { azureReposGitApi, promoteByPullRequest, waitForMerge, type PullRequestOptions } from './pull-request';
 import { revertPromotion } from './revert';
 
 /** PromoteEnv's inputs, as task.json declares them (the CLI's `promote` takes the same). */
@@ -28,6 +29,11 @@ export interface PromoteEnvInputs {
   pathPattern: string;
   helmImageKey: string;
   mode: 'push' | 'pull-request';
+  prTargetBranch?: string;
+  prAutoComplete?: boolean;
+  prMergeStrategy?: PullRequestOptions['mergeStrategy'];
+  prDeleteSourceBranch?: boolean;
+  prReviewers?: string;
   commitAuthorName: string;
   commitAuthorEmail: string;
   commitMessage: string;
@@ -90,7 +96,6 @@ export async function promoteEnv(host: TaskHost, inputs: PromoteEnvInputs): Prom
   const auth = gitAuthFrom(host, inputs);
   const apps = inputs.apps.split(',').map((a) => a.trim()).filter(Boolean);
   const image = inputs.image ? parseImageRef(inputs.image, "Input 'image'") : undefined;
-  if (inputs.mode === 'pull-request') throw new UserError("Input 'mode': pull-request mode is not available in this version; use 'push'.");
   const cluster = inputs.verify && !inputs.dryRun ? loadKubeConfig(
     inputs.clusterAccess === 'serviceConnection'
       ? { kind: 'serviceConnection', endpoint: host.getEndpoint(inputs.kubernetesServiceConnection ?? '') ?? missingEndpoint(inputs.kubernetesServiceConnection) }
@@ -103,23 +108,41 @@ export async function promoteEnv(host: TaskHost, inputs: PromoteEnvInputs): Prom
   const log = (line: string) => host.info(line);
   try {
     host.progress(10, 'promoting in the config repo');
-    const result = await host.group(`Promote ${apps.join(', ')} to ${inputs.targetEnvironment}`, () =>
-      promote(
-        {
-          repoUrl: inputs.configRepoUrl, branch: inputs.configRepoBranch, auth, apps, sourceEnvironment: inputs.sourceEnvironment, image,
-          targetEnvironment: inputs.targetEnvironment, layout: inputs.layout, pathPattern: inputs.pathPattern, helmImageKey: inputs.helmImageKey,
-          author, messageTemplate: inputs.commitMessage, trailers: runTrailers(host), dryRun: inputs.dryRun, pushRetries: inputs.pushRetries,
-          workDir: path.join(temp, 'promote'),
-        },
-        log,
-      ),
+    const request: PromoteRequest = {
+      repoUrl: inputs.configRepoUrl, branch: inputs.configRepoBranch, auth, apps, sourceEnvironment: inputs.sourceEnvironment, image,
+      targetEnvironment: inputs.targetEnvironment, layout: inputs.layout, pathPattern: inputs.pathPattern, helmImageKey: inputs.helmImageKey,
+      author, messageTemplate: inputs.commitMessage, trailers: runTrailers(host), dryRun: inputs.dryRun, pushRetries: inputs.pushRetries,
+      workDir: path.join(temp, 'promote'),
+    };
+    const pullRequestMode = inputs.mode === 'pull-request';
+    const targetBranch = inputs.prTargetBranch || inputs.configRepoBranch;
+    const azureRepos = pullRequestMode ? await azureReposGitApi(inputs.configRepoUrl, auth) : undefined;
+    const { result, pullRequest } = await host.group(`Promote ${apps.join(', ')} to ${inputs.targetEnvironment}`, async () =>
+      azureRepos
+        ? promoteByPullRequest({ ...request, branch: targetBranch }, pullRequestOptions(inputs, targetBranch), azureRepos, log)
+        : { result: await promote(request, log), pullRequest: undefined },
     );
     setOutputs(host, result);
+    if (pullRequest) {
+      host.setOutput('pullRequestId', String(pullRequest.id));
+      host.setOutput('pullRequestUrl', pullRequest.url);
+    }
     if (!result.changed || inputs.dryRun) {
       summarize(host, inputs, result, inputs.dryRun ? 'dry run: nothing pushed' : 'already there: no commit');
       return inputs.dryRun ? 'Dry run: nothing was pushed.' : `Nothing to promote: ${inputs.targetEnvironment} already runs the image.`;
     }
-    host.info(`Pushed ${result.commitSha} to ${inputs.configRepoBranch}${result.pushAttempts > 1 ? ` after ${result.pushAttempts} attempts` : ''}.`);
+    host.info(`Pushed ${result.commitSha} to ${pullRequest ? pullRequest.branch : inputs.configRepoBranch}${result.pushAttempts > 1 ? ` after ${result.pushAttempts} attempts` : ''}.`);
+
+    let revision = result.commitSha;
+    if (pullRequest) {
+      if (!cluster) {
+        summarize(host, inputs, result, `pull request ${pullRequest.id} ${pullRequest.created ? 'opened' : 'updated'}`);
+        return `Pull request ${pullRequest.id}: ${pullRequest.url}`;
+      }
+      host.progress(30, 'waiting for the pull request');
+      revision = await waitForMerge(azureRepos!, inputs.configRepoUrl, pullRequest.id, (inputs.timeoutMinutes ?? 10) * 60_000, log);
+      host.info(`Pull request ${pullRequest.id} completed as ${revision}.`);
+    }
 
     if (cluster) {
       host.progress(50, 'waiting for Argo CD');
@@ -128,7 +151,7 @@ export async function promoteEnv(host: TaskHost, inputs: PromoteEnvInputs): Prom
       const failures: string[] = [];
       for (const app of apps) {
         const name = (inputs.applicationPattern ?? '{app}-{env}').replaceAll('{app}', app).replaceAll('{env}', inputs.targetEnvironment);
-        const outcome = await host.group(`Wait for Argo CD ${name}`, () => waitForSync(client, { namespace: inputs.argocdNamespace ?? 'argocd', name, revision: result.commitSha, timeoutMs }, log));
+        const outcome = await host.group(`Wait for Argo CD ${name}`, () => waitForSync(client, { namespace: inputs.argocdNamespace ?? 'argocd', name, revision, timeoutMs }, log));
         if (!outcome.healthy) failures.push(outcome.reason);
       }
       if (failures.length) {
@@ -136,7 +159,7 @@ export async function promoteEnv(host: TaskHost, inputs: PromoteEnvInputs): Prom
         if (inputs.rollbackOnFailure ?? true) {
           host.progress(80, 'rolling back');
           const revert = await host.group('Roll back', () =>
-            revertPromotion({ repoUrl: inputs.configRepoUrl, branch: inputs.configRepoBranch, auth, commit: result.commitSha, paths: result.apps.flatMap((a) => a.files.map((f) => path.posix.dirname(f))), author, reason: `Promotion failed verification: ${failures[0]}`, pushRetries: inputs.pushRetries, workDir: path.join(temp, 'revert') }, log),
+            revertPromotion({ repoUrl: inputs.configRepoUrl, branch: pullRequest ? targetBranch : inputs.configRepoBranch, auth, commit: revision, paths: result.apps.flatMap((a) => a.files.map((f) => path.posix.dirname(f))), author, reason: `Promotion failed verification: ${failures[0]}`, pushRetries: inputs.pushRetries, workDir: path.join(temp, 'revert') }, log),
           );
           host.setOutput('rolledBack', 'true');
           rolledBack = ` The promotion was reverted by ${revert.sha}.`;
@@ -159,6 +182,16 @@ export async function promoteEnv(host: TaskHost, inputs: PromoteEnvInputs): Prom
   } finally {
     fs.rmSync(temp, { recursive: true, force: true });
   }
+}
+
+function pullRequestOptions(inputs: PromoteEnvInputs, targetBranch: string): PullRequestOptions {
+  return {
+    targetBranch,
+    autoComplete: inputs.prAutoComplete ?? false,
+    mergeStrategy: inputs.prMergeStrategy ?? 'squash',
+    deleteSourceBranch: inputs.prDeleteSourceBranch ?? true,
+    reviewers: (inputs.prReviewers ?? '').split(',').map((r) => r.trim()).filter(Boolean),
+  };
 }
 
 function missingEndpoint(id: string | undefined): never {

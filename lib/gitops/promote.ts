@@ -9,7 +9,10 @@ import { rebaseAndPush } from './rebase-and-push';
 
 export interface PromoteRequest {
   repoUrl: string;
+  /** The branch to start from. */
   branch: string;
+  /** The branch to push to (a pull request's source branch, named after what is promoted); default `branch`. */
+  pushBranch?: string | ((apps: AppPromotion[]) => string);
   auth: GitAuth;
   apps: string[];
   /** Read the image from this environment... */
@@ -90,7 +93,7 @@ export async function promote(request: PromoteRequest, log: (line: string) => vo
     return { changed: false, commitSha: base, apps, diff: '', pushAttempts: 0 };
   }
   if (request.dryRun) {
-    log(`Dry run: this commit would be pushed to '${request.branch}':\n${diff}`);
+    log(`Dry run: this commit would be pushed to '${pushTarget(request, apps)}':\n${diff}`);
     return { changed: true, commitSha: base, apps, diff, pushAttempts: 0 };
   }
 
@@ -113,7 +116,12 @@ export async function promote(request: PromoteRequest, log: (line: string) => vo
       ...trailers.filter((t): t is [string, string] => !!t[1]).flatMap(([key, value]) => ['--trailer', `${key}: ${value}`])],
     'git commit',
   );
-  const outcome = await rebaseAndPush(git, request.branch, request.pushRetries, log);
-  if (!outcome.pushed) log(`Someone pushed the same change first: '${request.branch}' is at ${outcome.sha} with ${images.join(', ')}.`);
+  const target = pushTarget(request, apps);
+  const outcome = await rebaseAndPush(git, target, request.pushRetries, log);
+  if (!outcome.pushed) log(`Someone pushed the same change first: '${target}' is at ${outcome.sha} with ${images.join(', ')}.`);
   return { changed: outcome.pushed, commitSha: outcome.sha, apps, diff, pushAttempts: outcome.attempts };
+}
+
+function pushTarget(request: PromoteRequest, apps: AppPromotion[]): string {
+  return typeof request.pushBranch === 'function' ? request.pushBranch(apps) : (request.pushBranch ?? request.branch);
 }

@@ -17,48 +17,56 @@ export interface GitHttpOptions {
 export function createFake(options: GitHttpOptions): Fake {
   return {
     handle(request: RecordedRequest, res: ServerResponse, _baseUrl: string, raw: Buffer) {
-      const auth = String(request.headers.authorization ?? '');
-      if (!/^bearer /i.test(auth) || auth.slice(7) !== options.token) {
-        res.writeHead(401, { 'www-authenticate': 'Basic realm="config repo"', 'content-type': 'text/plain' });
-        res.end('TF400813: Resource not available for anonymous access.\n');
-        return;
-      }
-      return new Promise<void>((resolve) => {
-        const cgi = spawn('git', ['http-backend'], {
-          env: {
-            PATH: process.env.PATH,
-            GIT_PROJECT_ROOT: options.projectRoot,
-            GIT_HTTP_EXPORT_ALL: '1',
-            REQUEST_METHOD: request.method,
-            PATH_INFO: request.path,
-            QUERY_STRING: new URLSearchParams(request.query).toString(),
-            CONTENT_TYPE: String(request.headers['content-type'] ?? ''),
-            CONTENT_LENGTH: String(raw.length),
-            HTTP_CONTENT_ENCODING: String(request.headers['content-encoding'] ?? ''),
-            GIT_PROTOCOL: String(request.headers['git-protocol'] ?? ''),
-            REMOTE_USER: 'promoter',
-            REMOTE_ADDR: '127.0.0.1',
-          },
-        });
-        const out: Buffer[] = [];
-        cgi.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-        cgi.on('close', () => {
-          const response = Buffer.concat(out);
-          const split = response.indexOf('\r\n\r\n');
-          const head = response.subarray(0, split).toString('utf8').split('\r\n');
-          const headers: Record<string, string> = {};
-          let status = 200;
-          for (const line of head) {
-            const [key, ...value] = line.split(':');
-            if (key.toLowerCase() === 'status') status = Number(value.join(':').trim().split(' ')[0]);
-            else if (key) headers[key.toLowerCase()] = value.join(':').trim();
-          }
-          res.writeHead(status, headers);
-          res.end(response.subarray(split + 4));
-          resolve();
-        });
-        cgi.stdin.end(raw);
-      });
+      if (!authorized(request, options.token, res)) return;
+      return serveGit(request, res, raw, options.projectRoot, request.path);
     },
   };
+}
+
+/** Answers 401 unless the request carries `Authorization: Bearer <token>`. */
+export function authorized(request: RecordedRequest, token: string, res: ServerResponse): boolean {
+  const auth = String(request.headers.authorization ?? '');
+  if (/^bearer /i.test(auth) && auth.slice(7) === token) return true;
+  res.writeHead(401, { 'www-authenticate': 'Basic realm="config repo"', 'content-type': 'text/plain' });
+  res.end('TF400813: Resource not available for anonymous access.\n');
+  return false;
+}
+
+/** Runs `git http-backend` for one request; `pathInfo` names the repository under `projectRoot`. */
+export function serveGit(request: RecordedRequest, res: ServerResponse, raw: Buffer, projectRoot: string, pathInfo: string): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const cgi = spawn('git', ['http-backend'], {
+      env: {
+        PATH: process.env.PATH,
+        GIT_PROJECT_ROOT: projectRoot,
+        GIT_HTTP_EXPORT_ALL: '1',
+        REQUEST_METHOD: request.method,
+        PATH_INFO: pathInfo,
+        QUERY_STRING: new URLSearchParams(request.query).toString(),
+        CONTENT_TYPE: String(request.headers['content-type'] ?? ''),
+        CONTENT_LENGTH: String(raw.length),
+        HTTP_CONTENT_ENCODING: String(request.headers['content-encoding'] ?? ''),
+        GIT_PROTOCOL: String(request.headers['git-protocol'] ?? ''),
+        REMOTE_USER: 'promoter',
+        REMOTE_ADDR: '127.0.0.1',
+      },
+    });
+    const out: Buffer[] = [];
+    cgi.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    cgi.on('close', () => {
+      const response = Buffer.concat(out);
+      const split = response.indexOf('\r\n\r\n');
+      const headers: Record<string, string> = {};
+      let status = 200;
+      for (const line of response.subarray(0, split).toString('utf8').split('\r\n')) {
+        const [key, ...value] = line.split(':');
+        if (key.toLowerCase() === 'status') status = Number(value.join(':').trim().split(' ')[0]);
+        else if (key) headers[key.toLowerCase()] = value.join(':').trim();
+      }
+      res.writeHead(status, headers);
+      res.end(response.subarray(split + 4));
+      resolve();
+    });
+    cgi.stdin.end(raw);
+  });
 }

@@ -1,0 +1,91 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startFakeServer, type FakeServer } from '../../../test/harness/fake-server';
+import { createConfigRepo, git, type ConfigRepoFixture } from '../../../test/harness/config-repo-fixture';
+import { parseAzureReposUrl } from '../azure-repos-url';
+import { parseImageRef } from '../image-ref';
+import type { PromoteRequest } from '../promote';
+import { azureReposGitApi, promoteByPullRequest, waitForMerge, type PullRequestOptions } from '../pull-request';
+
+const TOKEN = 'system-access-token-for-prs-123';
+
+describe('Azure Repos URLs', () => {
+  it('finds collection, project and repository in every Azure Repos URL form', () => {
+    assert.deepEqual(parseAzureReposUrl('https://dev.azure.com/contoso/Git%20Ops/_git/config-repo'), { collectionUrl: 'https://dev.azure.com/contoso', project: 'Git Ops', repository: 'config-repo' });
+    assert.deepEqual(parseAzureReposUrl('https://contoso@dev.azure.com/contoso/gitops/_git/config-repo'), { collectionUrl: 'https://dev.azure.com/contoso', project: 'gitops', repository: 'config-repo' });
+    assert.deepEqual(parseAzureReposUrl('https://contoso.visualstudio.com/DefaultCollection/gitops/_git/config-repo'), { collectionUrl: 'https://contoso.visualstudio.com/DefaultCollection', project: 'gitops', repository: 'config-repo' });
+    assert.deepEqual(parseAzureReposUrl('https://contoso.visualstudio.com/gitops/_git/config-repo'), { collectionUrl: 'https://contoso.visualstudio.com', project: 'gitops', repository: 'config-repo' });
+    assert.deepEqual(parseAzureReposUrl('https://tfs.contoso.local/tfs/Main/gitops/_git/config-repo'), { collectionUrl: 'https://tfs.contoso.local/tfs/Main', project: 'gitops', repository: 'config-repo' });
+    assert.deepEqual(parseAzureReposUrl('https://dev.azure.com/contoso/_git/gitops'), { collectionUrl: 'https://dev.azure.com/contoso', project: 'gitops', repository: 'gitops' });
+    assert.throws(() => parseAzureReposUrl('https://github.com/contoso/config-repo.git'), /is not an Azure Repos URL/);
+  });
+});
+
+describe('promote by pull request (against a local Azure DevOps fake)', function () {
+  this.timeout(60000);
+  let repo: ConfigRepoFixture;
+  let ado: FakeServer;
+  let work: string;
+  const options: PullRequestOptions = { targetBranch: 'main', autoComplete: false, mergeStrategy: 'squash', deleteSourceBranch: true, reviewers: ['6b0f2c8a-1a2b-4c3d-9e8f-001122334455'] };
+  const request = (tag: string): PromoteRequest => ({
+    repoUrl: `${ado.url}/contoso/gitops/_git/config-repo`, branch: 'main', auth: { authorization: `bearer ${TOKEN}` }, apps: ['sample-app'], image: parseImageRef(`acr.azurecr.io/sample-app:${tag}`),
+    targetEnvironment: 'prod', layout: 'auto', pathPattern: 'apps/{app}/overlays/{env}', helmImageKey: 'image.tag', author: { name: 'GitOps Stack', email: 'g@example.com' },
+    messageTemplate: 'Promote {apps} to {target}: {image}', trailers: {}, dryRun: false, pushRetries: 3, workDir: fs.mkdtempSync(path.join(work, 'wc-')) + '/repo',
+  });
+
+  before(async () => {
+    repo = createConfigRepo(['sample-app']);
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-'));
+    ado = await startFakeServer(path.resolve(__dirname, '..', '..', '..', 'test', 'fakes', 'azure-devops.js'), { organization: 'contoso', project: 'gitops', projectRoot: path.dirname(repo.bare), token: TOKEN });
+  });
+  after(async () => {
+    await ado.stop();
+    repo.cleanup();
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('pushes a promote/ branch, opens the pull request, then sets auto-complete in a second call', async () => {
+    const api = await azureReposGitApi(request('1.4.2').repoUrl, request('1.4.2').auth);
+    // Auto-complete set on an existing pull request would complete it here: check the calls on a fresh one.
+    const outcome = await promoteByPullRequest(request('1.4.2'), { ...options, autoComplete: true }, api, () => {});
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.deepEqual(outcome.pullRequest, { id: 1, url: `${ado.url}/contoso/gitops/_git/config-repo/pullrequest/1`, created: true, branch: 'promote/prod/sample-app-1.4.2' });
+    assert.match(repo.show('apps/sample-app/overlays/prod/kustomization.yaml', 'promote/prod/sample-app-1.4.2'), /newTag: "1\.4\.2"/);
+    assert.match(repo.log()[0], /^Merged PR 1: Promote sample-app to prod/, 'auto-complete merged it');
+
+    const rest = (await ado.requests()).filter((r) => r.path.includes('/_apis/'));
+    assert.ok(rest.some((r) => r.method === 'OPTIONS' && r.path.endsWith('/_apis/Location')), 'location discovery');
+    assert.ok(rest.some((r) => r.method === 'GET' && /\/_apis\/ResourceAreas$/i.test(r.path)));
+    const create = rest.find((r) => r.method === 'POST')!;
+    assert.deepEqual(JSON.parse(create.body).reviewers, [{ id: options.reviewers[0] }]);
+    assert.equal(JSON.parse(create.body).autoCompleteSetBy, undefined);
+    const patch = JSON.parse(rest.find((r) => r.method === 'PATCH')!.body);
+    assert.deepEqual(patch.completionOptions, { mergeStrategy: 2, deleteSourceBranch: true, mergeCommitMessage: 'Promote sample-app to prod: acr.azurecr.io/sample-app:1.4.2' });
+    assert.equal(patch.autoCompleteSetBy.id, '2a3c6f8e-5f1e-4d5e-9a51-0c1c6f7d9b11');
+    assert.ok(rest.every((r) => r.headers.authorization === `Bearer ${TOKEN}`));
+  });
+
+  it('updates the open pull request for the same app and environment instead of opening another', async () => {
+    const api = await azureReposGitApi(request('1.5.0').repoUrl, request('1.5.0').auth);
+    const first = await promoteByPullRequest(request('1.5.0'), options, api, () => {});
+    const logs: string[] = [];
+    const outcome = await promoteByPullRequest(request('1.5.1'), options, api, (l) => logs.push(l));
+    assert.equal(outcome.pullRequest?.id, first.pullRequest?.id);
+    assert.equal(outcome.pullRequest?.created, false);
+    assert.match(logs.join('\n'), /Updated the open pull request 2 \(promote\/prod\/sample-app-1\.5\.0\)/);
+    const pulls = (await ado.control({})) as { title: string; status: string }[];
+    assert.equal(pulls.filter((p) => p.status === 'active').length, 1);
+    assert.equal(pulls[1].title, 'Promote sample-app to prod: acr.azurecr.io/sample-app:1.5.1');
+    assert.equal(git(repo.bare, 'rev-list', '--count', 'main..promote/prod/sample-app-1.5.0').trim(), '2', 'two promotion commits on the branch');
+  });
+
+  it('waits for the pull request to complete and returns the merge commit on the target branch', async () => {
+    const api = await azureReposGitApi(request('1.5.1').repoUrl, request('1.5.1').auth);
+    setTimeout(() => void ado.control({ complete: 2 }), 300);
+    const merge = await waitForMerge(api, request('1.5.1').repoUrl, 2, 20000, () => {}, 100);
+    assert.equal(merge, repo.log('%H')[0]);
+    assert.match(repo.show('apps/sample-app/overlays/prod/kustomization.yaml'), /newTag: "1\.5\.1"/);
+  });
+});
