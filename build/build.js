@@ -28,6 +28,7 @@ const common = {
   logLevel: 'warning',
   // Deterministic output: no absolute paths or timestamps in the bundle.
   absWorkingDir: root,
+  alias: { 'whatwg-url': path.join(root, 'build', 'shims', 'whatwg-url.js') },
 };
 
 // `import validate from 'input-validator:./task.json'` in a task becomes the

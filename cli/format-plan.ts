@@ -14,6 +14,10 @@ export function formatPlan(file: string, steps: PlannedStep[]): string {
     }
     lines.push('   would:');
     for (const action of step.actions) lines.push(`     ${action.startsWith('  ') ? action : `- ${action}`}`);
+    if (step.diff !== undefined) {
+      lines.push(step.diff ? '   diff against the preview folder:' : '   diff against the preview folder: none (already there)');
+      for (const line of step.diff.trimEnd().split('\n').filter(Boolean)) lines.push(`     ${line}`);
+    }
     lines.push('');
   });
   return lines.join('\n').trimEnd();

@@ -1,7 +1,13 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConsoleHost } from '../lib/pipeline/console-host';
 import { runTask } from '../lib/pipeline/run-task';
+import { promoteEnv, type PromoteEnvInputs } from '../lib/gitops/promote-env';
+import { compileInputValidator } from '../lib/pipeline/input-validator';
+import { readInputs } from '../lib/pipeline/read-inputs';
 import { loadStack } from '../lib/stack/load-stack';
+import { TASK_DEFINITIONS } from '../lib/stack/task-definitions';
 import { planStack } from '../lib/stack/plan';
 import { UserError } from '../lib/user-error';
 import { version } from '../package.json';
@@ -14,6 +20,13 @@ interface Command {
   run(positionals: string[], values: Record<string, string | boolean | undefined>, host: ConsoleHost): Promise<void>;
 }
 
+/** Every input of a task as a `--name value` flag: the CLI takes what the task takes. */
+function taskOptions(task: string): Command['options'] {
+  return Object.fromEntries(
+    TASK_DEFINITIONS[task].inputs.map((input) => [input.name, { type: 'string' as const, description: `${input.label}${input.defaultValue ? ` (default ${input.defaultValue})` : ''}${input.required ? ' [required]' : ''}` }]),
+  );
+}
+
 const COMMANDS: Record<string, Command> = {
   plan: {
     summary: 'validate a stack file and show what each task would be run with and would do',
@@ -21,8 +34,18 @@ const COMMANDS: Record<string, Command> = {
     options: { json: { type: 'boolean', description: 'print the plan as JSON' } },
     async run([file], values, host) {
       if (!file) throw new UserError('plan needs a stack file: gitops-stack plan <stack.yaml>');
-      const steps = planStack(loadStack(file), host);
+      const steps = await planStack(loadStack(file), host, path.dirname(file));
       host.info(values.json ? JSON.stringify({ stack: file, steps }, null, 2) : formatPlan(file, steps));
+    },
+  },
+  promote: {
+    summary: 'promote an image between environments in the config repo (the PromoteEnv task)',
+    usage: 'gitops-stack promote --configRepoUrl <url> --apps <app> (--sourceEnvironment <env> | --image <ref>) --targetEnvironment <env> [--<input> <value> ...]',
+    options: taskOptions('promote-env'),
+    async run(_positionals, values, host) {
+      const definition = TASK_DEFINITIONS['promote-env'];
+      const inputs = readInputs<PromoteEnvInputs>(definition, compileInputValidator(definition), { getInput: (name) => values[name] as string | undefined, setSecret: (v) => host.setSecret(v) });
+      host.info(await promoteEnv(host, inputs));
     },
   },
 };
@@ -42,8 +65,9 @@ function help(): string {
 }
 
 function commandHelp(name: string, command: Command): string {
-  const options = Object.entries(command.options).map(([o, d]) => `  --${o.padEnd(10)} ${d.description}`);
-  return [`gitops-stack ${name}: ${command.summary}`, '', `Usage: ${command.usage}`, '', 'Options:', ...options, `  --${'help'.padEnd(10)} show this help`].join('\n');
+  const width = Math.max(10, ...Object.keys(command.options).map((o) => o.length));
+  const options = Object.entries(command.options).map(([o, d]) => `  --${o.padEnd(width)} ${d.description}`);
+  return [`gitops-stack ${name}: ${command.summary}`, '', `Usage: ${command.usage}`, '', 'Options:', ...options, `  --${'help'.padEnd(width)} show this help`].join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -61,7 +85,8 @@ async function main(argv: string[]): Promise<number> {
     console.error(`error: unknown command '${name}'\n\n${help()}`);
     return 2;
   }
-  const host = new ConsoleHost();
+  // What the agent would provide: the job token (from SYSTEM_ACCESSTOKEN, as a pipeline script step maps it) and a temp folder.
+  const host = new ConsoleHost({ variables: { 'System.AccessToken': process.env.SYSTEM_ACCESSTOKEN, 'Agent.TempDirectory': os.tmpdir(), 'Build.RequestedFor': os.userInfo().username } });
   await runTask(host, async () => {
     let parsed;
     try {

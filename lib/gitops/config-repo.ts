@@ -20,7 +20,10 @@ export async function checkoutConfigRepo(url: string, branch: string, auth: GitA
     if (/Remote branch .* not found|couldn't find remote ref/i.test(error.message)) throw new UserError(`The config repo has no branch '${branch}' (input 'configRepoBranch').`);
     throw error;
   });
-  await git.run(['sparse-checkout', 'set', '--no-cone', ...paths.map((p) => `/${p}`)], 'git sparse-checkout');
+  // Cone mode takes folders: each path's parent covers the path whether it is a file or a folder.
+  // The sparse index keeps index work in proportion to those folders, not to the repository.
+  const folders = [...new Set(paths.map((p) => path.posix.dirname(path.posix.normalize(p))).filter((d) => d !== '.' && !d.startsWith('..')))];
+  await git.run(['sparse-checkout', 'set', '--cone', '--sparse-index', ...folders], 'git sparse-checkout');
   await git.run(['checkout', '--quiet', branch], 'git checkout');
   return git;
 }

@@ -1,17 +1,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ApplicationClient } from '../argocd/application';
-import { waitForSync } from '../argocd/wait-for-sync';
 import { annotateDeployment } from '../grafana/annotate-deployment';
-import { loadKubeConfig } from '../kube/kube-config';
 import type { TaskHost } from '../pipeline/task-host';
 import { UserError } from '../user-error';
 import type { Layout } from './environment-path';
 import type { GitAuth } from './git';
 import { parseImageRef } from './image-ref';
 import { promote, type PromoteRequest, type PromoteResult } from './promote';
-import { azureReposGitApi, promoteByPullRequest, waitForMerge, type PullRequestOptions } from './pull-request';
+import type { PullRequestOptions } from './pull-request';
 import { revertPromotion } from './revert';
 
 /** PromoteEnv's inputs, as task.json declares them (the CLI's `promote` takes the same). */
@@ -96,7 +93,8 @@ export async function promoteEnv(host: TaskHost, inputs: PromoteEnvInputs): Prom
   const auth = gitAuthFrom(host, inputs);
   const apps = inputs.apps.split(',').map((a) => a.trim()).filter(Boolean);
   const image = inputs.image ? parseImageRef(inputs.image, "Input 'image'") : undefined;
-  const cluster = inputs.verify && !inputs.dryRun ? loadKubeConfig(
+  // Verification and pull requests load their clients only when used: a plain push starts faster.
+  const cluster = inputs.verify && !inputs.dryRun ? (await import('../kube/kube-config')).loadKubeConfig(
     inputs.clusterAccess === 'serviceConnection'
       ? { kind: 'serviceConnection', endpoint: host.getEndpoint(inputs.kubernetesServiceConnection ?? '') ?? missingEndpoint(inputs.kubernetesServiceConnection) }
       : { kind: 'kubeconfigFile', path: inputs.kubeconfig ?? '' },
@@ -116,10 +114,11 @@ export async function promoteEnv(host: TaskHost, inputs: PromoteEnvInputs): Prom
     };
     const pullRequestMode = inputs.mode === 'pull-request';
     const targetBranch = inputs.prTargetBranch || inputs.configRepoBranch;
-    const azureRepos = pullRequestMode ? await azureReposGitApi(inputs.configRepoUrl, auth) : undefined;
+    const pullRequests = pullRequestMode ? await import('./pull-request') : undefined;
+    const azureRepos = pullRequests ? await pullRequests.azureReposGitApi(inputs.configRepoUrl, auth) : undefined;
     const { result, pullRequest } = await host.group(`Promote ${apps.join(', ')} to ${inputs.targetEnvironment}`, async () =>
-      azureRepos
-        ? promoteByPullRequest({ ...request, branch: targetBranch }, pullRequestOptions(inputs, targetBranch), azureRepos, log)
+      pullRequests && azureRepos
+        ? pullRequests.promoteByPullRequest({ ...request, branch: targetBranch }, pullRequestOptions(inputs, targetBranch), azureRepos, log)
         : { result: await promote(request, log), pullRequest: undefined },
     );
     setOutputs(host, result);
@@ -140,12 +139,14 @@ export async function promoteEnv(host: TaskHost, inputs: PromoteEnvInputs): Prom
         return `Pull request ${pullRequest.id}: ${pullRequest.url}`;
       }
       host.progress(30, 'waiting for the pull request');
-      revision = await waitForMerge(azureRepos!, inputs.configRepoUrl, pullRequest.id, (inputs.timeoutMinutes ?? 10) * 60_000, log);
+      revision = await pullRequests!.waitForMerge(azureRepos!, inputs.configRepoUrl, pullRequest.id, (inputs.timeoutMinutes ?? 10) * 60_000, log);
       host.info(`Pull request ${pullRequest.id} completed as ${revision}.`);
     }
 
     if (cluster) {
       host.progress(50, 'waiting for Argo CD');
+      const { ApplicationClient } = await import('../argocd/application');
+      const { waitForSync } = await import('../argocd/wait-for-sync');
       const client = new ApplicationClient(cluster);
       const timeoutMs = (inputs.timeoutMinutes ?? 10) * 60_000;
       const failures: string[] = [];

@@ -1,5 +1,7 @@
-import * as azdev from 'azure-devops-node-api';
-import type { IGitApi } from 'azure-devops-node-api/GitApi';
+import { GitApi, type IGitApi } from 'azure-devops-node-api/GitApi';
+import { BasicCredentialHandler } from 'azure-devops-node-api/handlers/basiccreds';
+import { BearerCredentialHandler } from 'azure-devops-node-api/handlers/bearertoken';
+import { LocationsApi } from 'azure-devops-node-api/LocationsApi';
 import { GitPullRequestMergeStrategy, PullRequestStatus, type GitPullRequest } from 'azure-devops-node-api/interfaces/GitInterfaces';
 import { UserError } from '../user-error';
 import { parseAzureReposUrl } from './azure-repos-url';
@@ -28,16 +30,23 @@ const STRATEGIES: Record<PullRequestOptions['mergeStrategy'], GitPullRequestMerg
   rebaseMerge: GitPullRequestMergeStrategy.RebaseMerge,
 };
 
-/** The Azure DevOps Git REST client for the repo, authenticated like git (bearer job token or basic). */
+/**
+ * The Azure DevOps Git REST client for the repo, authenticated like git (bearer job token
+ * or basic). The Git area's URL comes from the organization's resource areas, as WebApi
+ * finds it; only the Git and Locations clients are loaded (WebApi would bring every area's).
+ */
 export async function azureReposGitApi(repoUrl: string, auth: GitAuth): Promise<IGitApi> {
   const { collectionUrl } = parseAzureReposUrl(repoUrl);
   const [scheme, value = ''] = (auth.authorization ?? '').split(' ');
-  const handler = scheme === 'bearer' ? azdev.getBearerHandler(value) : scheme === 'basic' ? (() => {
+  const handler = scheme === 'bearer' ? new BearerCredentialHandler(value) : scheme === 'basic' ? (() => {
     const [user, ...password] = Buffer.from(value, 'base64').toString('utf8').split(':');
-    return azdev.getBasicHandler(user, password.join(':'));
+    return new BasicCredentialHandler(user, password.join(':'));
   })() : undefined;
   if (!handler) throw new UserError('Pull requests need credentials for Azure DevOps: set repoAuth to the job token or a service connection.');
-  return new azdev.WebApi(collectionUrl, handler).getGitApi();
+  const areas = await azureDevOps('discover its service areas', () => new LocationsApi(collectionUrl, [handler]).getResourceAreas());
+  // Azure DevOps Server answers with no areas: everything lives at the collection URL.
+  const gitArea = (areas ?? []).find((area) => area.id?.toLowerCase() === GitApi.RESOURCE_AREA_ID.toLowerCase());
+  return new GitApi(gitArea?.locationUrl ?? collectionUrl, [handler]);
 }
 
 /**

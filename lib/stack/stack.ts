@@ -23,7 +23,7 @@ export interface Stack {
     slackTokenVariable?: string;
     smtp?: { host: string; port?: number; username?: string; passwordVariable?: string; from: string };
   };
-  configRepo: { url: string; branch?: string; layout?: string; pathPattern?: string };
+  configRepo: { url: string; branch?: string; layout?: string; pathPattern?: string; previewPath?: string };
   apps: string[];
   environments: StackEnvironment[];
 }

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { createConfigRepo } from '../harness/config-repo-fixture';
 import { assertNoSecretLeak } from '../harness/leak-check';
 import { REPO_ROOT } from '../harness/run-l0';
 
@@ -52,6 +53,26 @@ describe('gitops-stack CLI (the bundled command)', () => {
     const unknown = cli('deploy');
     assert.equal(unknown.status, 2);
     assert.match(unknown.stderr, /unknown command 'deploy'/);
+  });
+
+  it('promotes from a terminal with the same inputs as the task, and says when there is nothing to do', () => {
+    const repo = createConfigRepo(['sample-app']);
+    try {
+      const args = ['promote', '--configRepoUrl', repo.url, '--repoAuth', 'none', '--apps', 'sample-app', '--sourceEnvironment', 'staging', '--targetEnvironment', 'prod', '--verify', 'false'];
+      const first = cli(...args);
+      assert.equal(first.status, 0, first.stderr);
+      assert.match(first.stdout, /output changed = true/);
+      assert.match(first.stdout, /Promoted sample-app to prod in [0-9a-f]{12}\./);
+      assert.match(repo.show('apps/sample-app/overlays/prod/kustomization.yaml'), /newTag: "1\.4\.1"/);
+      const second = cli(...args);
+      assert.match(second.stdout, /Nothing to promote: prod already runs the image\./);
+      const bad = cli('promote', '--configRepoUrl', repo.url, '--apps', 'sample-app', '--targetEnvironment', 'prod', '--image', 'nope:', '--verify', 'false');
+      assert.equal(bad.status, 1);
+      assert.match(bad.stderr, /^error: Input 'image' \(Image\) 'nope:' must be name:tag/);
+      assert.equal(repo.log().length, 2);
+    } finally {
+      repo.cleanup();
+    }
   });
 
   it('has --help for the tool and for each command', () => {

@@ -54,9 +54,9 @@ describe('stack file', () => {
     assert.match(refusal('apiVersion: gitops-stack/v1\nkind: [Stack\n'), /^stack\.yaml:\d+:\d+: /);
   });
 
-  it('plans six steps whose inputs pass each task.json, secrets only as variable references', () => {
+  it('plans six steps whose inputs pass each task.json, secrets only as variable references', async () => {
     const registered: string[] = [];
-    const steps = planStack(loadStack(EXAMPLE), { setSecret: (s) => registered.push(s) });
+    const steps = await planStack(loadStack(EXAMPLE), { setSecret: (s) => registered.push(s) }, path.dirname(EXAMPLE));
     assert.deepEqual(steps.map((s) => s.title), [
       'ProvisionAks',
       'DeployObservability',
@@ -71,6 +71,9 @@ describe('stack file', () => {
     assert.equal(steps[2].inputs.slackToken, '$(SLACK_BOT_TOKEN)');
     assert.deepEqual(registered, [], 'no literal secret in the example');
     assert.ok(steps[5].actions[0].includes('apps/sample-app/overlays/prod'));
+    assert.equal(steps[3].diff, undefined, 'the image CI builds is not known at plan time');
+    assert.match(steps[4].diff!, /^diff --git a\/apps\/sample-app\/overlays\/staging\/kustomization\.yaml .*\n-    newTag: "1\.4\.1"\n\+    newTag: "1\.4\.2"\n/s);
+    assert.match(steps[5].diff!, /-    newTag: "1\.4\.0"\n\+    newTag: "1\.4\.1"\n/);
   });
 
   it('refuses a stack whose values break a task rule the schema does not know', () => {

@@ -127,12 +127,23 @@ describe('PromoteEnv L0 (the shipped bundle)', function () {
       } as k8s.KubernetesObject);
     }
 
-    it('waits until Argo CD runs the commit and it is Healthy', async () => {
+    it('waits until Argo CD runs the commit and it is Healthy, then marks the deployment in Grafana', async () => {
       await registerApp(repo.url);
-      const run = await runL0({ task: 'promote-env', inputs: { ...base(), verify: 'true', kubeconfig, argocdNamespace: namespace, timeoutMinutes: '1' } });
-      assert.equal(run.succeeded, true, run.stdout);
-      assert.match(run.stdout, /health Healthy/);
-      assert.equal(outputs(run.stdout).rolledBack, undefined);
+      const grafanaToken = 'glsa_grafana-service-account-token';
+      const grafana = await startFakeServer(path.join(REPO_ROOT, 'out', 'test', 'fakes', 'grafana.js'), { token: grafanaToken });
+      try {
+        const started = Date.now();
+        const run = await runL0({ task: 'promote-env', inputs: { ...base(), verify: 'true', kubeconfig, argocdNamespace: namespace, timeoutMinutes: '1', grafanaUrl: grafana.url, grafanaToken } });
+        assert.equal(run.succeeded, true, run.stdout);
+        assert.match(run.stdout, /health Healthy/);
+        assert.equal(outputs(run.stdout).rolledBack, undefined);
+        const [annotation] = (await grafana.requests()).map((r) => JSON.parse(r.body));
+        assert.deepEqual(annotation.tags, ['deployment', 'staging', 'sample-app']);
+        assert.ok(annotation.time >= started && annotation.timeEnd > annotation.time && annotation.timeEnd <= Date.now(), 'a region from start to end');
+        assert.match(annotation.text, /^Promoted sample-app acr\.azurecr\.io\/sample-app:1\.4\.1 → acr\.azurecr\.io\/sample-app:1\.4\.2 \([0-9a-f]{12}\)$/);
+      } finally {
+        await grafana.stop();
+      }
     });
 
     it('in pull-request mode, waits for the auto-completed merge and verifies the merge commit', async () => {
