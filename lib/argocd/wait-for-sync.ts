@@ -4,8 +4,8 @@ import type { Application, ApplicationClient } from './application';
 export interface SyncWait {
   namespace: string;
   name: string;
-  /** The commit Argo CD must have synced. */
-  revision: string;
+  /** The commit Argo CD must have synced; without one, whatever its branch points at. */
+  revision?: string;
   timeoutMs: number;
   pollMs?: number;
 }
@@ -20,7 +20,7 @@ export interface SyncOutcome {
 const short = (sha?: string) => (sha ? sha.slice(0, 12) : 'none');
 
 /** One line that says where the Application stands. */
-export function describeApplication(app: Application | undefined, revision: string): string {
+export function describeApplication(app: Application | undefined, revision: string | undefined): string {
   const status = app?.status;
   const unhealthy = (status?.resources ?? [])
     .filter((r) => r.health?.status && r.health.status !== 'Healthy')
@@ -28,7 +28,7 @@ export function describeApplication(app: Application | undefined, revision: stri
     .map((r) => `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}: ${r.health!.status}${r.health!.message ? ` (${r.health!.message})` : ''}`);
   return [
     `Argo CD Application ${app?.metadata?.namespace}/${app?.metadata?.name}`,
-    `wanted revision ${short(revision)}`,
+    `wanted revision ${revision ? short(revision) : 'the branch tip'}`,
     `synced ${short(status?.sync?.revision)} (${status?.sync?.status ?? 'Unknown'})`,
     `operation ${status?.operationState?.phase ?? 'none'}${status?.operationState?.message ? ` (${status.operationState.message})` : ''}`,
     `health ${status?.health?.status ?? 'Unknown'}`,
@@ -55,16 +55,17 @@ export async function waitForSync(client: ApplicationClient, wait: SyncWait, log
   for (;;) {
     const app = (await client.get(namespace, name))!;
     const status = app.status ?? {};
-    const atRevision = status.sync?.revision === revision || (status.sync?.revisions ?? []).includes(revision);
+    const atRevision = revision === undefined ? !!status.sync?.revision : status.sync?.revision === revision || (status.sync?.revisions ?? []).includes(revision);
     const operationRevision = status.operationState?.syncResult?.revision ?? status.operationState?.operation?.sync?.revision;
     const phase = status.operationState?.phase;
     const health = status.health?.status;
 
-    if (!app.spec.syncPolicy?.automated && !atRevision && !app.operation && !syncRequested) {
+    const synced = atRevision && status.sync?.status === 'Synced';
+    if (!app.spec.syncPolicy?.automated && !synced && !app.operation && !syncRequested) {
       try {
-        await client.mergePatch(namespace, name, { operation: { sync: { revision }, initiatedBy: { username: 'gitops-stack' }, info: [{ name: 'reason', value: 'promotion' }] } }, app.metadata?.resourceVersion);
+        await client.mergePatch(namespace, name, { operation: { sync: revision ? { revision } : {}, initiatedBy: { username: 'gitops-stack' }, info: [{ name: 'reason', value: 'promotion' }] } }, app.metadata?.resourceVersion);
         syncRequested = true;
-        log(`${namespace}/${name}: automated sync is off; started a sync of ${short(revision)}`);
+        log(`${namespace}/${name}: automated sync is off; started a sync of ${revision ? short(revision) : 'the branch tip'}`);
       } catch (error) {
         if ((error as { code?: number }).code !== 409) throw error;
       }
@@ -75,10 +76,10 @@ export async function waitForSync(client: ApplicationClient, wait: SyncWait, log
     last = now;
     // sync.revision is what Argo CD last compared against, not what it deployed: a refresh sets it
     // before any sync, so success also needs the Synced status and an operation for this revision.
-    const deployed = atRevision && status.sync?.status === 'Synced' && operationRevision === revision;
+    const deployed = atRevision && status.sync?.status === 'Synced' && (revision === undefined ? !!operationRevision : operationRevision === revision);
     if (deployed && phase === 'Succeeded' && health === 'Healthy') return { healthy: true, reason: now, app };
     if (deployed && health === 'Degraded') return { healthy: false, reason: now, app };
-    if (operationRevision === revision && (phase === 'Failed' || phase === 'Error')) return { healthy: false, reason: now, app };
+    if ((revision === undefined || operationRevision === revision) && (phase === 'Failed' || phase === 'Error')) return { healthy: false, reason: now, app };
     if (Date.now() > deadline) return { healthy: false, reason: `timed out after ${Math.round(wait.timeoutMs / 1000)} s: ${now}`, app };
     await new Promise((resolve) => setTimeout(resolve, wait.pollMs ?? 2000));
   }

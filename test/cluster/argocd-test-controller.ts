@@ -61,7 +61,7 @@ async function tick(objects: k8s.KubernetesObjectApi, options: TestControllerOpt
       status.health = { status: health, ...(message ? { message } : {}) };
       status.resources = [{ group: 'apps', version: 'v1', kind: 'Deployment', namespace: `${name}`, name: app.metadata!.name, status: 'Synced', health: { status: health, ...(message ? { message } : {}) } }];
     } else {
-      const wanted = app.operation?.sync?.revision ?? (app.spec.syncPolicy?.automated && status.sync?.status === 'OutOfSync' ? status.sync.revision : undefined);
+      const wanted = app.operation ? (app.operation.sync?.revision ?? status.sync?.revision) : (app.spec.syncPolicy?.automated && status.sync?.status === 'OutOfSync' ? status.sync.revision : undefined);
       if (wanted) {
         status.operationState = { phase: 'Running', operation: { sync: { revision: wanted } }, startedAt: new Date().toISOString() };
         if (app.operation) patch.operation = null;

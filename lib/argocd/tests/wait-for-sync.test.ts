@@ -87,9 +87,9 @@ describe('waitForSync against the real control plane and a test Argo CD controll
 
   it('gives up at the timeout and says where the app stands', async () => {
     const { commitSha } = await promote(promotion('1.5.0-slow'), () => {});
-    const outcome = await waitForSync(client, { namespace, name: 'sample-app-staging', revision: commitSha, timeoutMs: 3000, pollMs: 200 }, () => {});
+    const outcome = await waitForSync(client, { namespace, name: 'sample-app-staging', revision: commitSha, timeoutMs: 6000, pollMs: 200 }, () => {});
     assert.equal(outcome.healthy, false);
-    assert.match(outcome.reason, /^timed out after 3 s: .*health Progressing/);
+    assert.match(outcome.reason, /^timed out after 6 s: .*health Progressing/);
   });
 
   it('names a missing Application', async () => {

@@ -1,0 +1,186 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import { Git, type GitAuth } from '../gitops/git';
+import { loadKubeConfig } from '../kube/kube-config';
+import { serverSideApply, type AppliedObject } from '../kube/server-side-apply';
+import { waitForRollout } from '../kube/wait-for-rollout';
+import type { TaskHost } from '../pipeline/task-host';
+import { UserError } from '../user-error';
+import { ApplicationClient, type Application } from './application';
+import { parseEnvironments } from './environments';
+import { installArgoCd, readInstallManifest } from './install-argocd';
+import { applicationName, MANAGED_BY, renderRegistration, type Registration, type Trigger } from './render-registration';
+import { waitForSync } from './wait-for-sync';
+
+/** ArgoCDRegister's inputs, as task.json declares them. */
+export interface ArgoCdRegisterInputs {
+  [name: string]: string | number | boolean | undefined;
+  clusterAccess: 'kubeconfigFile' | 'serviceConnection';
+  kubeconfig?: string;
+  kubernetesServiceConnection?: string;
+  argocdNamespace: string;
+  installArgoCD: 'no' | 'yes';
+  argocdVersion?: string;
+  installManifest?: string;
+  configRepoUrl: string;
+  configRepoBranch: string;
+  configRepoAuth: 'token' | 'sshKey' | 'serviceConnection' | 'none';
+  configRepoUsername?: string;
+  configRepoToken?: string;
+  configRepoSshKey?: string;
+  gitServiceConnection?: string;
+  project: string;
+  appName: string;
+  environments: string;
+  pruneEnvironments: boolean;
+  slackToken?: string;
+  smtpHost?: string;
+  smtpPort?: number;
+  smtpUsername?: string;
+  smtpPassword?: string;
+  smtpFrom?: string;
+  notificationTriggers: string;
+  syncAndWait: boolean;
+  timeoutMinutes?: number;
+}
+
+function credentials(host: TaskHost, inputs: ArgoCdRegisterInputs): Registration['credentials'] {
+  switch (inputs.configRepoAuth) {
+    case 'token':
+      return { username: inputs.configRepoUsername || 'git', password: inputs.configRepoToken };
+    case 'sshKey':
+      return { sshPrivateKey: inputs.configRepoSshKey };
+    case 'serviceConnection': {
+      const endpoint = host.getEndpoint(inputs.gitServiceConnection ?? '');
+      if (!endpoint) throw new UserError(`Input 'gitServiceConnection': service connection '${inputs.gitServiceConnection}' was not found.`);
+      const { username, password, apitoken } = endpoint.authorization.parameters;
+      return { username: username || 'git', password: password || apitoken };
+    }
+    default:
+      return {};
+  }
+}
+
+/** Checks what task.json cannot: rules across inputs. Nothing has been applied yet. */
+function registration(host: TaskHost, inputs: ArgoCdRegisterInputs): Registration {
+  const environments = parseEnvironments(inputs.environments, inputs.appName);
+  const problems: string[] = [];
+  const ssh = /^(ssh:\/\/|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:)/.test(inputs.configRepoUrl);
+  if (inputs.configRepoAuth === 'sshKey' && !ssh) problems.push(`Input 'configRepoAuth' is sshKey, but '${inputs.configRepoUrl}' is not an SSH URL.`);
+  if (ssh && (inputs.configRepoAuth === 'token' || inputs.configRepoAuth === 'serviceConnection')) problems.push(`Input 'configRepoUrl' is an SSH URL: use configRepoAuth sshKey, or an https URL with a token.`);
+  const slackWanted = environments.filter((e) => e.slack).map((e) => e.name);
+  if (slackWanted.length && !inputs.slackToken) problems.push(`Environments ${slackWanted.join(', ')} name a Slack channel, but 'slackToken' is empty.`);
+  const emailWanted = environments.filter((e) => e.email.length).map((e) => e.name);
+  if (emailWanted.length && !inputs.smtpHost) problems.push(`Environments ${emailWanted.join(', ')} name e-mail recipients, but 'smtpHost' is empty.`);
+  if (inputs.smtpHost && !inputs.smtpFrom) problems.push("Input 'smtpFrom' is required with 'smtpHost'.");
+  if (problems.length) throw new UserError(problems.join('\n'));
+  const creds = credentials(host, inputs);
+  for (const secret of [creds.password, creds.sshPrivateKey]) if (secret) host.setSecret(secret);
+  return {
+    namespace: inputs.argocdNamespace,
+    project: inputs.project,
+    app: inputs.appName,
+    repoUrl: inputs.configRepoUrl,
+    branch: inputs.configRepoBranch,
+    credentials: creds,
+    environments,
+    triggers: inputs.notificationTriggers.split(',').map((t) => t.trim() as Trigger),
+    slack: inputs.slackToken ? { token: inputs.slackToken } : undefined,
+    smtp: inputs.smtpHost ? { host: inputs.smtpHost, port: inputs.smtpPort ?? 587, username: inputs.smtpUsername, password: inputs.smtpPassword, from: inputs.smtpFrom! } : undefined,
+  };
+}
+
+/** The commit the branch points at now (http(s) and file URLs); undefined for SSH, where Argo CD's own answer is taken. */
+async function branchTip(r: Registration): Promise<string | undefined> {
+  if (!/^(https?|file):\/\//.test(r.repoUrl)) return undefined;
+  const auth: GitAuth = r.credentials.password ? { authorization: `basic ${Buffer.from(`${r.credentials.username}:${r.credentials.password}`).toString('base64')}` } : {};
+  const out = await new Git(os.tmpdir(), auth).run(['ls-remote', '--', r.repoUrl, `refs/heads/${r.branch}`], `git ls-remote of '${r.branch}'`);
+  const sha = out.split('\t')[0].trim();
+  if (!sha) throw new UserError(`The config repo has no branch '${r.branch}' (input 'configRepoBranch').`);
+  return sha;
+}
+
+/**
+ * The ArgoCDRegister task: (install Argo CD,) apply the repository Secret, the
+ * AppProject, the notifications and one Application per environment by
+ * server-side apply, after a server-side dry run of all of them; prune removed
+ * environments when asked; then sync and wait until each is Synced and Healthy.
+ */
+export async function argocdRegister(host: TaskHost, inputs: ArgoCdRegisterInputs): Promise<string> {
+  const r = registration(host, inputs);
+  if (r.slack) host.setSecret(r.slack.token);
+  if (r.smtp?.password) host.setSecret(r.smtp.password);
+  const config = loadKubeConfig(
+    inputs.clusterAccess === 'serviceConnection'
+      ? { kind: 'serviceConnection', endpoint: host.getEndpoint(inputs.kubernetesServiceConnection ?? '') ?? (() => { throw new UserError(`Input 'kubernetesServiceConnection': service connection '${inputs.kubernetesServiceConnection}' was not found.`); })() }
+      : { kind: 'kubeconfigFile', path: inputs.kubeconfig ?? '' },
+    (value) => host.setSecret(value),
+  );
+  const objects = k8s.KubernetesObjectApi.makeApiClient(config);
+  const log = (line: string) => host.info(line);
+  const timeoutMs = (inputs.timeoutMinutes ?? 10) * 60_000;
+  const applied: AppliedObject[] = [];
+
+  if (inputs.installArgoCD === 'yes') {
+    const manifest = await readInstallManifest(inputs.argocdVersion ?? 'v3.6.0', inputs.installManifest);
+    await host.group(`Install Argo CD ${inputs.installManifest ? `from ${path.basename(inputs.installManifest)}` : inputs.argocdVersion}`, async () => {
+      applied.push(...(await installArgoCd(objects, r.namespace, manifest)));
+      await waitForRollout(config, r.namespace, timeoutMs, log);
+    });
+  }
+
+  const rendered = renderRegistration(r);
+  await host.group('Register with Argo CD', async () => {
+    // All objects pass the API server's validation (CRD schemas included) before any is applied.
+    await serverSideApply(objects, rendered, { dryRun: true });
+    const results = await serverSideApply(objects, rendered);
+    for (const result of results) log(`${result.kind} ${result.name}: ${result.change}`);
+    applied.push(...results);
+  });
+
+  const existing = await objects.list<Application>('argoproj.io/v1alpha1', 'Application', r.namespace, undefined, undefined, undefined, undefined, `${Object.keys(MANAGED_BY)[0]}=gitops-stack,gitops-stack.dev/app=${r.app}`);
+  const wanted = new Set(r.environments.map((e) => applicationName(r.app, e.name)));
+  for (const stale of existing.items.filter((a) => !wanted.has(a.metadata!.name!))) {
+    if (inputs.pruneEnvironments) {
+      await objects.delete(stale);
+      log(`Application ${stale.metadata!.name}: deleted (its environment is no longer listed)`);
+    } else {
+      host.warning(`Application ${stale.metadata!.name} belongs to an environment no longer listed; set 'pruneEnvironments' to delete it.`);
+    }
+  }
+
+  const names = r.environments.map((e) => applicationName(r.app, e.name));
+  host.setOutput('applications', names.join(','));
+  const argocdCm = await objects.read({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'argocd-cm', namespace: r.namespace } }).catch(() => undefined);
+  const argocdUrl = (argocdCm as { data?: Record<string, string> } | undefined)?.data?.url;
+  if (argocdUrl) host.setOutput('argocdUrl', argocdUrl);
+
+  const health: Record<string, string> = {};
+  if (inputs.syncAndWait) {
+    const revision = await branchTip(r);
+    const client = new ApplicationClient(config);
+    const failures: string[] = [];
+    for (const name of names) {
+      const outcome = await host.group(`Sync and wait: ${name}`, () => waitForSync(client, { namespace: r.namespace, name, revision, timeoutMs }, log));
+      health[name] = outcome.app?.status?.health?.status ?? 'Unknown';
+      if (!outcome.healthy) failures.push(outcome.reason);
+    }
+    summarize(host, r, health, argocdUrl);
+    if (failures.length) throw new UserError(`Not every environment became Synced and Healthy: ${failures.join(' | ')}`);
+  } else {
+    summarize(host, r, health, argocdUrl);
+  }
+  const changed = applied.filter((a) => a.change !== 'unchanged').length;
+  return `Registered ${names.join(', ')} with Argo CD (${changed} object${changed === 1 ? '' : 's'} changed, ${applied.length - changed} unchanged).`;
+}
+
+function summarize(host: TaskHost, r: Registration, health: Record<string, string>, argocdUrl?: string): void {
+  const rows = r.environments.map((e) => {
+    const name = applicationName(r.app, e.name);
+    const link = argocdUrl ? `[${name}](${argocdUrl.replace(/\/$/, '')}/applications/${r.namespace}/${name})` : name;
+    return `| ${e.name} | ${link} | \`${e.path}\` | ${e.namespace} | ${e.sync} | ${health[name] ?? 'not waited for'} |`;
+  });
+  host.summary(`ArgoCDRegister: ${r.app}`, ['| environment | Application | path | namespace | sync | health |', '| --- | --- | --- | --- | --- | --- |', ...rows].join('\n'));
+}
+

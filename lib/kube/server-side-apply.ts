@@ -1,0 +1,46 @@
+import * as k8s from '@kubernetes/client-node';
+import { UserError } from '../user-error';
+
+export const FIELD_MANAGER = 'gitops-stack';
+
+export interface AppliedObject {
+  kind: string;
+  name: string;
+  namespace?: string;
+  change: 'created' | 'updated' | 'unchanged';
+}
+
+const describe = (o: k8s.KubernetesObject) => `${o.kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name}`;
+
+/**
+ * Applies objects with server-side apply as the `gitops-stack` field manager,
+ * in order, and says per object whether it was created, updated or left as it
+ * was (the resourceVersion did not move). `dryRun` sends everything through the
+ * API server's validation, CRD schemas included, and persists nothing.
+ */
+export async function serverSideApply(objects: k8s.KubernetesObjectApi, list: k8s.KubernetesObject[], options: { dryRun?: boolean } = {}): Promise<AppliedObject[]> {
+  const results: AppliedObject[] = [];
+  for (const object of list) {
+    const header = { apiVersion: object.apiVersion, kind: object.kind, metadata: { name: object.metadata!.name!, namespace: object.metadata?.namespace } };
+    const before = await objects.read(header).catch((error: { code?: number }) => {
+      if (error.code === 404) return undefined;
+      throw error;
+    });
+    let after: k8s.KubernetesObject;
+    try {
+      after = await objects.patch(object, undefined, options.dryRun ? 'All' : undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply);
+    } catch (error) {
+      const body = (error as { body?: string }).body;
+      let message = (error as Error).message;
+      try {
+        message = (JSON.parse(String(body)) as { message?: string }).message ?? message;
+      } catch {
+        // not a Status body
+      }
+      throw new UserError(`The cluster refused ${describe(object)}: ${message}`);
+    }
+    const change = !before ? 'created' : before.metadata?.resourceVersion === after.metadata?.resourceVersion ? 'unchanged' : 'updated';
+    results.push({ kind: object.kind!, name: object.metadata!.name!, namespace: object.metadata?.namespace, change });
+  }
+  return results;
+}
