@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
-import { parse } from 'yaml';
 import { UserError } from '../user-error';
 import type { ServiceEndpoint } from '../pipeline/task-host';
+import { registerKubeconfigSecrets } from './kubeconfig-secrets';
 
 /** Where a task gets cluster access: a kubeconfig file, or a Kubernetes service connection. */
 export type ClusterAccess = { kind: 'kubeconfigFile'; path: string } | { kind: 'serviceConnection'; endpoint: ServiceEndpoint };
@@ -46,19 +46,4 @@ export function loadKubeConfig(access: ClusterAccess, setSecret: (value: string)
   }
   if (!config.getCurrentCluster()) throw new UserError('The kubeconfig names no current cluster.');
   return config;
-}
-
-function registerKubeconfigSecrets(text: string, setSecret: (value: string) => void): void {
-  let parsed: { users?: { user?: Record<string, unknown> }[] };
-  try {
-    parsed = parse(text) ?? {};
-  } catch {
-    throw new UserError('The kubeconfig is not valid YAML.');
-  }
-  for (const { user } of parsed.users ?? []) {
-    for (const key of ['token', 'password', 'client-key-data', 'client-certificate-data']) {
-      const value = user?.[key];
-      if (typeof value === 'string' && value) setSecret(value);
-    }
-  }
 }

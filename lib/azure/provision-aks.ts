@@ -1,0 +1,74 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { registerKubeconfigSecrets } from '../kube/kubeconfig-secrets';
+import type { TaskHost } from '../pipeline/task-host';
+import { applyProvisioning, destroyProvisioning } from './apply-provisioning';
+import { armClients } from './arm-clients';
+import { azureConnectionFrom } from './azure-connection';
+import { desiredStack, type ProvisionAksInputs } from './desired-stack';
+import { checkNamesAvailable, planChanges, readCurrent, resourceId, type PlannedChange } from './provisioning-plan';
+
+function table(changes: PlannedChange[]): string {
+  const rows = changes.map((c) => [c.resource, c.name, c.action, c.details.join('; ')]);
+  const widths = [0, 1, 2].map((i) => Math.max(...[['resource', 'name', 'change'][i], ...rows.map((r) => r[i])].map((s) => s.length)));
+  const line = (cells: string[]) => cells.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]) : cell)).join('  ').trimEnd();
+  return [line(['resource', 'name', 'change', 'details']), ...rows.map(line)].join('\n');
+}
+
+/**
+ * The ProvisionAks task: read what exists, plan, and (apply) send only what the
+ * plan needs, or (destroy) delete. A second apply with the same inputs sends no PUT.
+ */
+export async function provisionAks(host: TaskHost, inputs: ProvisionAksInputs): Promise<string> {
+  const connection = azureConnectionFrom(host, 'azureSubscription', inputs.azureSubscription, inputs.subscriptionId);
+  const desired = desiredStack(inputs, connection.subscriptionId);
+  const pollIntervalMs = Number(host.getVariable('GitOpsStack.PollIntervalMs') ?? 2000);
+  const clients = armClients(connection, pollIntervalMs);
+  const log = (line: string) => host.info(line);
+
+  host.progress(5, 'reading what exists');
+  const current = await readCurrent(clients, desired);
+  if (inputs.action === 'destroy') {
+    const whole = inputs.destroyResourceGroup ?? true;
+    const gone = await host.group('Destroy', () => destroyProvisioning(clients, desired, current, whole, log));
+    host.info(gone.length ? table(gone) : `Nothing to destroy: resource group ${desired.resourceGroup} does not exist.`);
+    summarize(host, desired.subscriptionId, gone, 'destroy');
+    return gone.length ? `Destroyed ${gone.map((g) => `${g.resource} ${g.name}`).join(', ')}.` : 'Nothing to destroy.';
+  }
+
+  const changes = planChanges(desired, current);
+  const pending = changes.filter((c) => c.action !== 'no change');
+  await host.group(`Plan: ${pending.length} change${pending.length === 1 ? '' : 's'}`, async () => host.info(table(changes)));
+  await checkNamesAvailable(clients, desired, changes);
+  host.setOutput('planChanges', String(pending.length));
+  host.setOutput('clusterName', desired.cluster.name);
+  host.setOutput('resourceGroup', desired.resourceGroup);
+  if (desired.storage) host.setOutput('storageAccountName', desired.storage.name);
+  if (inputs.action === 'plan') {
+    summarize(host, desired.subscriptionId, changes, 'plan');
+    return pending.length ? `Plan: ${pending.length} change(s); run with action 'apply' to make them.` : 'Plan: everything is up to date.';
+  }
+
+  host.progress(15, 'applying');
+  const provisioned = await host.group('Apply', () => applyProvisioning(clients, desired, current, changes, log));
+  registerKubeconfigSecrets(provisioned.kubeconfig, (value) => host.setSecret(value));
+  const dir = host.getVariable('Agent.TempDirectory') || os.tmpdir();
+  const kubeconfigPath = path.join(dir, `kubeconfig-${desired.cluster.name}`);
+  fs.writeFileSync(kubeconfigPath, provisioned.kubeconfig, { mode: 0o600 });
+  fs.chmodSync(kubeconfigPath, 0o600);
+  host.setOutput('kubeconfigPath', kubeconfigPath);
+  host.setOutput('registryLoginServer', provisioned.registryLoginServer);
+  if (provisioned.cluster.oidcIssuerProfile?.issuerURL) host.setOutput('oidcIssuerUrl', provisioned.cluster.oidcIssuerProfile.issuerURL);
+  if (provisioned.storageKey) host.setOutput('storageAccountKey', provisioned.storageKey, { secret: true });
+  summarize(host, desired.subscriptionId, changes, 'apply');
+  return pending.length ? `Applied ${pending.length} change(s).` : 'Everything was up to date; nothing was changed.';
+}
+
+function summarize(host: TaskHost, subscription: string, changes: PlannedChange[], action: string): void {
+  const portal = (c: PlannedChange) => {
+    const group = changes.find((x) => x.resource === 'resource group')?.name;
+    return group && c.resource === 'resource group' ? `[${c.name}](https://portal.azure.com/#@/resource${resourceId(subscription, group)})` : c.name;
+  };
+  host.summary(`ProvisionAks: ${action}`, ['| resource | name | change | details |', '| --- | --- | --- | --- |', ...changes.map((c) => `| ${c.resource} | ${portal(c)} | ${c.action} | ${c.details.join('; ')} |`)].join('\n'));
+}
