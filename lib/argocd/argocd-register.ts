@@ -2,7 +2,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { Git, type GitAuth } from '../gitops/git';
-import { loadKubeConfig } from '../kube/kube-config';
+import { kubeConfigFromInputs } from '../kube/kube-config';
 import { serverSideApply, type AppliedObject } from '../kube/server-side-apply';
 import { waitForRollout } from '../kube/wait-for-rollout';
 import type { TaskHost } from '../pipeline/task-host';
@@ -111,12 +111,7 @@ export async function argocdRegister(host: TaskHost, inputs: ArgoCdRegisterInput
   const r = registration(host, inputs);
   if (r.slack) host.setSecret(r.slack.token);
   if (r.smtp?.password) host.setSecret(r.smtp.password);
-  const config = loadKubeConfig(
-    inputs.clusterAccess === 'serviceConnection'
-      ? { kind: 'serviceConnection', endpoint: host.getEndpoint(inputs.kubernetesServiceConnection ?? '') ?? (() => { throw new UserError(`Input 'kubernetesServiceConnection': service connection '${inputs.kubernetesServiceConnection}' was not found.`); })() }
-      : { kind: 'kubeconfigFile', path: inputs.kubeconfig ?? '' },
-    (value) => host.setSecret(value),
-  );
+  const config = kubeConfigFromInputs(host, inputs);
   const objects = k8s.KubernetesObjectApi.makeApiClient(config);
   const log = (line: string) => host.info(line);
   const timeoutMs = (inputs.timeoutMinutes ?? 10) * 60_000;

@@ -94,12 +94,7 @@ export async function promoteEnv(host: TaskHost, inputs: PromoteEnvInputs): Prom
   const apps = inputs.apps.split(',').map((a) => a.trim()).filter(Boolean);
   const image = inputs.image ? parseImageRef(inputs.image, "Input 'image'") : undefined;
   // Verification and pull requests load their clients only when used: a plain push starts faster.
-  const cluster = inputs.verify && !inputs.dryRun ? (await import('../kube/kube-config')).loadKubeConfig(
-    inputs.clusterAccess === 'serviceConnection'
-      ? { kind: 'serviceConnection', endpoint: host.getEndpoint(inputs.kubernetesServiceConnection ?? '') ?? missingEndpoint(inputs.kubernetesServiceConnection) }
-      : { kind: 'kubeconfigFile', path: inputs.kubeconfig ?? '' },
-    (value) => host.setSecret(value),
-  ) : undefined;
+  const cluster = inputs.verify && !inputs.dryRun ? (await import('../kube/kube-config')).kubeConfigFromInputs(host, inputs) : undefined;
 
   const temp = fs.mkdtempSync(path.join(host.getVariable('Agent.TempDirectory') || os.tmpdir(), 'promote-'));
   const author = { name: inputs.commitAuthorName, email: inputs.commitAuthorEmail };
@@ -193,10 +188,6 @@ function pullRequestOptions(inputs: PromoteEnvInputs, targetBranch: string): Pul
     deleteSourceBranch: inputs.prDeleteSourceBranch ?? true,
     reviewers: (inputs.prReviewers ?? '').split(',').map((r) => r.trim()).filter(Boolean),
   };
-}
-
-function missingEndpoint(id: string | undefined): never {
-  throw new UserError(`Input 'kubernetesServiceConnection': service connection '${id}' was not found.`);
 }
 
 function setOutputs(host: TaskHost, result: PromoteResult): void {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import { UserError } from '../user-error';
-import type { ServiceEndpoint } from '../pipeline/task-host';
+import type { ServiceEndpoint, TaskHost } from '../pipeline/task-host';
 import { registerKubeconfigSecrets } from './kubeconfig-secrets';
 
 /** Where a task gets cluster access: a kubeconfig file, or a Kubernetes service connection. */
@@ -46,4 +46,14 @@ export function loadKubeConfig(access: ClusterAccess, setSecret: (value: string)
   }
   if (!config.getCurrentCluster()) throw new UserError('The kubeconfig names no current cluster.');
   return config;
+}
+
+/** The cluster access a task's inputs name: `clusterAccess`, `kubeconfig`, `kubernetesServiceConnection`. */
+export function kubeConfigFromInputs(host: TaskHost, inputs: { clusterAccess?: string; kubeconfig?: string; kubernetesServiceConnection?: string }): k8s.KubeConfig {
+  if (inputs.clusterAccess === 'serviceConnection') {
+    const endpoint = host.getEndpoint(inputs.kubernetesServiceConnection ?? '');
+    if (!endpoint) throw new UserError(`Input 'kubernetesServiceConnection': service connection '${inputs.kubernetesServiceConnection}' was not found.`);
+    return loadKubeConfig({ kind: 'serviceConnection', endpoint }, (value) => host.setSecret(value));
+  }
+  return loadKubeConfig({ kind: 'kubeconfigFile', path: inputs.kubeconfig ?? '' }, (value) => host.setSecret(value));
 }
