@@ -1,17 +1,12 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as k8s from '@kubernetes/client-node';
 import { Git, type GitAuth } from '../gitops/git';
-import { kubeConfigFromInputs } from '../kube/kube-config';
-import { serverSideApply, type AppliedObject } from '../kube/server-side-apply';
-import { waitForRollout } from '../kube/wait-for-rollout';
+import type { AppliedObject } from '../kube/server-side-apply';
 import type { TaskHost } from '../pipeline/task-host';
 import { UserError } from '../user-error';
-import { ApplicationClient, type Application } from './application';
+import type { Application } from './application';
 import { parseEnvironments } from './environments';
-import { installArgoCd, readInstallManifest } from './install-argocd';
 import { applicationName, MANAGED_BY, renderRegistration, type Registration, type Trigger } from './render-registration';
-import { waitForSync } from './wait-for-sync';
 
 /** ArgoCDRegister's inputs, as task.json declares them. */
 export interface ArgoCdRegisterInputs {
@@ -111,6 +106,14 @@ export async function argocdRegister(host: TaskHost, inputs: ArgoCdRegisterInput
   const r = registration(host, inputs);
   if (r.slack) host.setSecret(r.slack.token);
   if (r.smtp?.password) host.setSecret(r.smtp.password);
+  // The Kubernetes client is evaluated only now, after the inputs passed: bad input fails fast.
+  const k8s = await import('@kubernetes/client-node');
+  const { kubeConfigFromInputs } = await import('../kube/kube-config');
+  const { serverSideApply } = await import('../kube/server-side-apply');
+  const { waitForRollout } = await import('../kube/wait-for-rollout');
+  const { ApplicationClient } = await import('./application');
+  const { installArgoCd, readInstallManifest } = await import('./install-argocd');
+  const { waitForSync } = await import('./wait-for-sync');
   const config = kubeConfigFromInputs(host, inputs);
   const objects = k8s.KubernetesObjectApi.makeApiClient(config);
   const log = (line: string) => host.info(line);

@@ -3,11 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { registerKubeconfigSecrets } from '../kube/kubeconfig-secrets';
 import type { TaskHost } from '../pipeline/task-host';
-import { applyProvisioning, destroyProvisioning } from './apply-provisioning';
-import { armClients } from './arm-clients';
-import { azureConnectionFrom } from './azure-connection';
 import { desiredStack, type ProvisionAksInputs } from './desired-stack';
-import { checkNamesAvailable, planChanges, readCurrent, resourceId, type PlannedChange } from './provisioning-plan';
+import type { PlannedChange } from './provisioning-plan';
 
 function table(changes: PlannedChange[]): string {
   const rows = changes.map((c) => [c.resource, c.name, c.action, c.details.join('; ')]);
@@ -21,6 +18,11 @@ function table(changes: PlannedChange[]): string {
  * plan needs, or (destroy) delete. A second apply with the same inputs sends no PUT.
  */
 export async function provisionAks(host: TaskHost, inputs: ProvisionAksInputs): Promise<string> {
+  // The Azure SDKs and MSAL are evaluated only now, after the inputs passed: bad input fails fast.
+  const { azureConnectionFrom } = await import('./azure-connection');
+  const { armClients } = await import('./arm-clients');
+  const { checkNamesAvailable, planChanges, readCurrent, resourceId } = await import('./provisioning-plan');
+  const { applyProvisioning, destroyProvisioning } = await import('./apply-provisioning');
   const connection = azureConnectionFrom(host, 'azureSubscription', inputs.azureSubscription, inputs.subscriptionId);
   const desired = desiredStack(inputs, connection.subscriptionId);
   const pollIntervalMs = Number(host.getVariable('GitOpsStack.PollIntervalMs') ?? 2000);
@@ -33,7 +35,7 @@ export async function provisionAks(host: TaskHost, inputs: ProvisionAksInputs): 
     const whole = inputs.destroyResourceGroup ?? true;
     const gone = await host.group('Destroy', () => destroyProvisioning(clients, desired, current, whole, log));
     host.info(gone.length ? table(gone) : `Nothing to destroy: resource group ${desired.resourceGroup} does not exist.`);
-    summarize(host, desired.subscriptionId, gone, 'destroy');
+    summarize(host, desired.subscriptionId, gone, 'destroy', resourceId);
     return gone.length ? `Destroyed ${gone.map((g) => `${g.resource} ${g.name}`).join(', ')}.` : 'Nothing to destroy.';
   }
 
@@ -46,7 +48,7 @@ export async function provisionAks(host: TaskHost, inputs: ProvisionAksInputs): 
   host.setOutput('resourceGroup', desired.resourceGroup);
   if (desired.storage) host.setOutput('storageAccountName', desired.storage.name);
   if (inputs.action === 'plan') {
-    summarize(host, desired.subscriptionId, changes, 'plan');
+    summarize(host, desired.subscriptionId, changes, 'plan', resourceId);
     return pending.length ? `Plan: ${pending.length} change(s); run with action 'apply' to make them.` : 'Plan: everything is up to date.';
   }
 
@@ -61,11 +63,11 @@ export async function provisionAks(host: TaskHost, inputs: ProvisionAksInputs): 
   host.setOutput('registryLoginServer', provisioned.registryLoginServer);
   if (provisioned.cluster.oidcIssuerProfile?.issuerURL) host.setOutput('oidcIssuerUrl', provisioned.cluster.oidcIssuerProfile.issuerURL);
   if (provisioned.storageKey) host.setOutput('storageAccountKey', provisioned.storageKey, { secret: true });
-  summarize(host, desired.subscriptionId, changes, 'apply');
+  summarize(host, desired.subscriptionId, changes, 'apply', resourceId);
   return pending.length ? `Applied ${pending.length} change(s).` : 'Everything was up to date; nothing was changed.';
 }
 
-function summarize(host: TaskHost, subscription: string, changes: PlannedChange[], action: string): void {
+function summarize(host: TaskHost, subscription: string, changes: PlannedChange[], action: string, resourceId: (subscription: string, group: string) => string): void {
   const portal = (c: PlannedChange) => {
     const group = changes.find((x) => x.resource === 'resource group')?.name;
     return group && c.resource === 'resource group' ? `[${c.name}](https://portal.azure.com/#@/resource${resourceId(subscription, group)})` : c.name;
