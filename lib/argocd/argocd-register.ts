@@ -107,15 +107,14 @@ export async function argocdRegister(host: TaskHost, inputs: ArgoCdRegisterInput
   if (r.slack) host.setSecret(r.slack.token);
   if (r.smtp?.password) host.setSecret(r.smtp.password);
   // The Kubernetes client is evaluated only now, after the inputs passed: bad input fails fast.
-  const k8s = await import('@kubernetes/client-node');
   const { kubeConfigFromInputs } = await import('../kube/kube-config');
-  const { serverSideApply } = await import('../kube/server-side-apply');
+  const { objectsApi, serverSideApply } = await import('../kube/server-side-apply');
   const { waitForRollout } = await import('../kube/wait-for-rollout');
   const { ApplicationClient } = await import('./application');
   const { installArgoCd, readInstallManifest } = await import('./install-argocd');
   const { waitForSync } = await import('./wait-for-sync');
   const config = kubeConfigFromInputs(host, inputs);
-  const objects = k8s.KubernetesObjectApi.makeApiClient(config);
+  const objects = objectsApi(config);
   const log = (line: string) => host.info(line);
   const timeoutMs = (inputs.timeoutMinutes ?? 10) * 60_000;
   const applied: AppliedObject[] = [];

@@ -3,6 +3,11 @@ import { UserError } from '../user-error';
 
 export const FIELD_MANAGER = 'gitops-stack';
 
+/** The generic client for any kind, CRDs included. */
+export function objectsApi(config: k8s.KubeConfig): k8s.KubernetesObjectApi {
+  return k8s.KubernetesObjectApi.makeApiClient(config);
+}
+
 export interface AppliedObject {
   kind: string;
   name: string;
