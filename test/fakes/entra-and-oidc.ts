@@ -117,7 +117,8 @@ export function createFake(options: EntraOptions): Fake {
       } else {
         return entraError(res, 401, 'invalid_client', 'AADSTS7000218', "The request body must contain 'client_assertion' or 'client_secret'.");
       }
-      const now = Math.floor(Date.now() / 1000);
+      // Round up: a token issued at x.999 s must still live its whole lifetime.
+      const now = Math.ceil(Date.now() / 1000);
       const accessToken = `${b64url({ alg: 'RS256', typ: 'JWT' })}.${b64url({ aud: scope.replace('/.default', ''), tid: tenant, appid: clientId, iat: now, exp: now + accessLifetime })}.${b64url(crypto.randomBytes(32))}`;
       return send(res, 200, { token_type: 'Bearer', expires_in: accessLifetime, ext_expires_in: accessLifetime, access_token: accessToken });
     },

@@ -123,7 +123,7 @@ describe('ProvisionAks against local fakes of Resource Manager and Entra ID', fu
   });
 
   it('outlives its tokens: a workload identity sign-in renews the OIDC and access tokens during a long cluster create', async () => {
-    const shortEntra = await startFakeServer(path.join(FAKES, 'entra-and-oidc.js'), { tenantId: TENANT, adoAccessToken: 'job-token-abcdef123', oidcTokenLifetimeSeconds: 1, accessTokenLifetimeSeconds: 1, clients: { wif: { federated: true } } });
+    const shortEntra = await startFakeServer(path.join(FAKES, 'entra-and-oidc.js'), { tenantId: TENANT, adoAccessToken: 'job-token-abcdef123', oidcTokenLifetimeSeconds: 1, accessTokenLifetimeSeconds: 2, clients: { wif: { federated: true } } });
     const slowArm = await startFakeServer(path.join(FAKES, 'azure-resource-manager.js'), { subscriptionId: SUBSCRIPTION, polls: 0, latencyMs: { managedClusters: 3000 } });
     try {
       const endpoint: ServiceEndpoint = {
