@@ -1,5 +1,6 @@
 import { parse } from 'yaml';
 import { UserError } from '../user-error';
+import { fillPattern } from '../gitops/path-pattern';
 
 /** One environment Argo CD deploys: the Application `<app>-<name>`. */
 export interface ArgoEnvironment {
@@ -39,7 +40,7 @@ export function parseEnvironments(text: string, app: string): ArgoEnvironment[] 
     if (!DNS_LABEL.test(name)) problems.push(`${where}: name '${name}' must be a DNS label (lowercase letters, digits and '-', at most 63)`);
     if (seen.has(name)) problems.push(`${where}: environment '${name}' is listed twice`);
     seen.add(name);
-    const path = String(entry.path ?? 'apps/{app}/overlays/{env}').replaceAll('{app}', app).replaceAll('{env}', name).replace(/\/+$/, '');
+    const path = fillPattern(String(entry.path ?? 'apps/{app}/overlays/{env}'), app, name).replace(/\/+$/, '');
     if (path.startsWith('/') || path.split('/').includes('..')) problems.push(`${where}: path '${path}' leads outside the repository`);
     const namespace = String(entry.namespace ?? `${app}-${name}`);
     if (!DNS_LABEL.test(namespace)) problems.push(`${where}: namespace '${namespace}' must be a DNS label`);

@@ -5,6 +5,7 @@ import { helmValuesImageSlots } from './helm-values-image';
 import type { ImageSlot, SlotQuery } from './image-slot';
 import { KUSTOMIZATION_FILES, kustomizeImageSlots } from './kustomize-image';
 import { manifestImageSlots } from './manifest-image';
+import { fillPattern } from './path-pattern';
 
 export type Layout = 'auto' | 'kustomize' | 'helm-values' | 'manifest';
 
@@ -13,7 +14,7 @@ export type Layout = 'auto' | 'kustomize' | 'helm-values' | 'manifest';
  * It must stay inside the repository and exist: a missing one means an unknown app or environment.
  */
 export function environmentPath(repoDir: string, pattern: string, app: string, env: string): string {
-  const relative = path.posix.normalize(pattern.replaceAll('{app}', app).replaceAll('{env}', env)).replace(/\/$/, '');
+  const relative = path.posix.normalize(fillPattern(pattern, app, env)).replace(/\/$/, '');
   if (path.posix.isAbsolute(relative) || relative === '..' || relative.startsWith('../')) {
     throw new UserError(`Input 'pathPattern' ('${pattern}') leads outside the repository: ${relative}`);
   }

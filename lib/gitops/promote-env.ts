@@ -10,6 +10,7 @@ import { parseImageRef } from './image-ref';
 import { promote, type PromoteRequest, type PromoteResult } from './promote';
 import type { PullRequestOptions } from './pull-request';
 import { revertPromotion } from './revert';
+import { fillPattern } from './path-pattern';
 
 /** PromoteEnv's inputs, as task.json declares them (the CLI's `promote` takes the same). */
 export interface PromoteEnvInputs {
@@ -144,10 +145,11 @@ export async function promoteEnv(host: TaskHost, inputs: PromoteEnvInputs): Prom
       const { waitForSync } = await import('../argocd/wait-for-sync');
       const client = new ApplicationClient(cluster);
       const timeoutMs = (inputs.timeoutMinutes ?? 10) * 60_000;
+      const namespace = inputs.argocdNamespace ?? 'argocd';
+      const applications = apps.map((app) => fillPattern(inputs.applicationPattern ?? '{app}-{env}', app, inputs.targetEnvironment));
       const failures: string[] = [];
-      for (const app of apps) {
-        const name = (inputs.applicationPattern ?? '{app}-{env}').replaceAll('{app}', app).replaceAll('{env}', inputs.targetEnvironment);
-        const outcome = await host.group(`Wait for Argo CD ${name}`, () => waitForSync(client, { namespace: inputs.argocdNamespace ?? 'argocd', name, revision, timeoutMs }, log));
+      for (const name of applications) {
+        const outcome = await host.group(`Wait for Argo CD ${name}`, () => waitForSync(client, { namespace, name, revision, timeoutMs }, log));
         if (!outcome.healthy) failures.push(outcome.reason);
       }
       if (failures.length) {
@@ -159,9 +161,8 @@ export async function promoteEnv(host: TaskHost, inputs: PromoteEnvInputs): Prom
           );
           host.setOutput('rolledBack', 'true');
           rolledBack = ` The promotion was reverted by ${revert.sha}.`;
-          for (const app of apps) {
-            const name = (inputs.applicationPattern ?? '{app}-{env}').replaceAll('{app}', app).replaceAll('{env}', inputs.targetEnvironment);
-            const recovered = await waitForSync(client, { namespace: inputs.argocdNamespace ?? 'argocd', name, revision: revert.sha, timeoutMs }, log);
+          for (const name of applications) {
+            const recovered = await waitForSync(client, { namespace, name, revision: revert.sha, timeoutMs }, log);
             rolledBack += recovered.healthy ? ` ${name} is Healthy again.` : ` ${name} has not recovered: ${recovered.reason}.`;
           }
         }

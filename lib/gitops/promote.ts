@@ -6,6 +6,7 @@ import { environmentPath, imageSlots, type Layout } from './environment-path';
 import type { GitAuth } from './git';
 import { formatImageRef, type ImageRef } from './image-ref';
 import { rebaseAndPush } from './rebase-and-push';
+import { fillPattern } from './path-pattern';
 
 export interface PromoteRequest {
   repoUrl: string;
@@ -62,7 +63,7 @@ export async function promote(request: PromoteRequest, log: (line: string) => vo
   if (request.sourceEnvironment === request.targetEnvironment) throw new UserError(`The source and target environment are both '${request.targetEnvironment}'.`);
 
   const sparse = request.apps.flatMap((app) =>
-    [request.sourceEnvironment, request.targetEnvironment].filter((e): e is string => !!e).map((env) => request.pathPattern.replaceAll('{app}', app).replaceAll('{env}', env)),
+    [request.sourceEnvironment, request.targetEnvironment].filter((e): e is string => !!e).map((env) => fillPattern(request.pathPattern, app, env)),
   );
   const git = await checkoutConfigRepo(request.repoUrl, request.branch, request.auth, request.workDir, sparse);
   const repoDir = request.workDir;

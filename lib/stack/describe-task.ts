@@ -1,5 +1,6 @@
 import { parse } from 'yaml';
 import type { InputValues } from '../pipeline/read-inputs';
+import { fillPattern } from '../gitops/path-pattern';
 
 /** What one task would do with these validated inputs: the plan's words, shared by the CLI and the tasks. */
 export function describeTask(task: string, inputs: InputValues): string[] {
@@ -40,7 +41,7 @@ const DESCRIBE: Record<string, (i: InputValues) => string[]> = {
       `AppProject ${i.project}: source ${i.configRepoUrl}; destinations ${environments.map((e) => e.namespace).join(', ')}`,
       ...environments.map((e) => {
         const notify = [e.slack && `Slack ${e.slack}`, e.email && `e-mail ${e.email}`].filter(Boolean).join(', ');
-        const path = e.path.replaceAll('{app}', app).replaceAll('{env}', e.name);
+        const path = fillPattern(e.path, app, e.name);
         return `Application ${app}-${e.name}: ${path} -> ${e.namespace}, ${e.sync === 'automated' ? 'automated sync with prune and self-heal' : 'manual sync'}${notify ? `; notify ${notify}` : ''}`;
       }),
       ...(i.syncAndWait ? [`sync and wait up to ${i.timeoutMinutes} minutes for Synced and Healthy`] : []),
@@ -48,12 +49,12 @@ const DESCRIBE: Record<string, (i: InputValues) => string[]> = {
   },
   'promote-env': (i) => {
     const what = i.sourceEnvironment ? `the image ${i.sourceEnvironment} runs` : `image ${i.image}`;
-    const paths = list(i.apps).map((a) => String(i.pathPattern).replaceAll('{app}', a).replaceAll('{env}', String(i.targetEnvironment)));
+    const paths = list(i.apps).map((a) => fillPattern(String(i.pathPattern), a, String(i.targetEnvironment)));
     const actions = [
       `set ${list(i.apps).join(', ')} to ${what} in ${i.configRepoUrl}@${i.configRepoBranch} (${i.layout}, ${paths.join(', ')}), one commit, ${i.mode === 'pull-request' ? 'as a pull request' : 'pushed without force'}`,
     ];
     if (i.verify) {
-      const apps = list(i.apps).map((a) => String(i.applicationPattern).replaceAll('{app}', a).replaceAll('{env}', String(i.targetEnvironment)));
+      const apps = list(i.apps).map((a) => fillPattern(String(i.applicationPattern), a, String(i.targetEnvironment)));
       actions.push(`wait up to ${i.timeoutMinutes} minutes for Argo CD ${apps.join(', ')} to sync that commit and be Healthy${i.rollbackOnFailure ? '; git revert when not' : ''}`);
     }
     return actions;
