@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Git, type GitAuth } from '../gitops/git';
+import { basicAuth, Git, type GitAuth } from '../gitops/git';
 import type { AppliedObject } from '../kube/server-side-apply';
 import type { TaskHost } from '../pipeline/task-host';
 import { UserError } from '../user-error';
@@ -87,9 +87,9 @@ function registration(host: TaskHost, inputs: ArgoCdRegisterInputs): Registratio
 }
 
 /** The commit the branch points at now (http(s) and file URLs); undefined for SSH, where Argo CD's own answer is taken. */
-async function branchTip(r: Registration): Promise<string | undefined> {
+async function branchTip(r: Registration, setSecret: (value: string) => void): Promise<string | undefined> {
   if (!/^(https?|file):\/\//.test(r.repoUrl)) return undefined;
-  const auth: GitAuth = r.credentials.password ? { authorization: `basic ${Buffer.from(`${r.credentials.username}:${r.credentials.password}`).toString('base64')}` } : {};
+  const auth: GitAuth = r.credentials.password ? basicAuth(r.credentials.username ?? 'git', r.credentials.password, setSecret) : {};
   const out = await new Git(os.tmpdir(), auth).run(['ls-remote', '--', r.repoUrl, `refs/heads/${r.branch}`], `git ls-remote of '${r.branch}'`);
   const sha = out.split('\t')[0].trim();
   if (!sha) throw new UserError(`The config repo has no branch '${r.branch}' (input 'configRepoBranch').`);
@@ -155,7 +155,7 @@ export async function argocdRegister(host: TaskHost, inputs: ArgoCdRegisterInput
 
   const health: Record<string, string> = {};
   if (inputs.syncAndWait) {
-    const revision = await branchTip(r);
+    const revision = await branchTip(r, (value) => host.setSecret(value));
     const client = new ApplicationClient(config);
     const failures: string[] = [];
     for (const name of names) {

@@ -11,7 +11,6 @@ export async function requestOidcToken(host: TaskHost, connectionId: string): Pr
   const accessToken = host.getVariable('System.AccessToken', true);
   if (!requestUri) throw new UserError('System.OidcRequestUri is not set: workload identity federation needs an agent of version 3.x or later.');
   if (!accessToken) throw new UserError('System.AccessToken is not available to this task: map it with `env: SYSTEM_ACCESSTOKEN: $(System.AccessToken)` or allow scripts to access the OAuth token.');
-  host.setSecret(accessToken);
 
   const url = new URL(requestUri);
   url.searchParams.set('api-version', '7.1');

@@ -7,6 +7,14 @@ export interface GitAuth {
   authorization?: string;
 }
 
+/** Basic authentication for git over HTTPS; the encoded pair is registered too, since that is what a trace would show. */
+export function basicAuth(username: string, password: string, setSecret: (value: string) => void): GitAuth {
+  const encoded = Buffer.from(`${username}:${password}`).toString('base64');
+  setSecret(password);
+  setSecret(encoded);
+  return { authorization: `basic ${encoded}` };
+}
+
 export interface GitResult {
   stdout: string;
   stderr: string;

@@ -5,7 +5,7 @@ import { annotateDeployment } from '../grafana/annotate-deployment';
 import type { TaskHost } from '../pipeline/task-host';
 import { UserError } from '../user-error';
 import type { Layout } from './environment-path';
-import type { GitAuth } from './git';
+import { basicAuth, type GitAuth } from './git';
 import { parseImageRef } from './image-ref';
 import { promote, type PromoteRequest, type PromoteResult } from './promote';
 import type { PullRequestOptions } from './pull-request';
@@ -53,9 +53,9 @@ export interface PromoteEnvInputs {
 export function gitAuthFrom(host: TaskHost, inputs: Pick<PromoteEnvInputs, 'repoAuth' | 'gitServiceConnection'>): GitAuth {
   if (inputs.repoAuth === 'none') return {};
   if (inputs.repoAuth === 'systemAccessToken') {
+    // Read as a secret: registered by getVariable itself.
     const token = host.getVariable('System.AccessToken', true);
     if (!token) throw new UserError("System.AccessToken is not available: in YAML add `env: SYSTEM_ACCESSTOKEN: $(System.AccessToken)` to the step, or set 'repoAuth' to use a service connection.");
-    host.setSecret(token);
     return { authorization: `bearer ${token}` };
   }
   const endpoint = host.getEndpoint(inputs.gitServiceConnection ?? '');
@@ -66,10 +66,7 @@ export function gitAuthFrom(host: TaskHost, inputs: Pick<PromoteEnvInputs, 'repo
     return { authorization: `bearer ${apitoken}` };
   }
   if (!password) throw new UserError(`Service connection '${endpoint.id}' has no password or token for the config repo.`);
-  const basic = Buffer.from(`${username || 'git'}:${password}`).toString('base64');
-  host.setSecret(password);
-  host.setSecret(basic);
-  return { authorization: `basic ${basic}` };
+  return basicAuth(username || 'git', password, (value) => host.setSecret(value));
 }
 
 function runTrailers(host: TaskHost): Record<string, string | undefined> {

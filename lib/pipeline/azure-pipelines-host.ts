@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as taskLibInternal from 'azure-pipelines-task-lib/internal';
 import * as tl from 'azure-pipelines-task-lib/task';
-import { isSecretAuthParameter, registerSecret, type ServiceEndpoint, type TaskHost } from './task-host';
+import { registerEndpointSecrets, registerSecret, type ServiceEndpoint, type TaskHost } from './task-host';
 
 /** The TaskHost of a task running on an Azure Pipelines agent; the only importer of azure-pipelines-task-lib. */
 export class AzurePipelinesHost implements TaskHost {
@@ -33,7 +33,7 @@ export class AzurePipelinesHost implements TaskHost {
     const auth = tl.getEndpointAuthorization(id, true);
     if (!auth) return undefined;
     const parameters = { ...(auth.parameters ?? {}) };
-    for (const [key, value] of Object.entries(parameters)) if (isSecretAuthParameter(key)) this.setSecret(value);
+    registerEndpointSecrets(parameters, (value) => this.setSecret(value));
     return {
       id,
       url: tl.getEndpointUrl(id, true),

@@ -1,4 +1,4 @@
-import { isSecretAuthParameter, registerSecret, type ServiceEndpoint, type TaskHost } from './task-host';
+import { registerEndpointSecrets, registerSecret, type ServiceEndpoint, type TaskHost } from './task-host';
 
 export interface ConsoleHostOptions {
   inputs?: Record<string, string | undefined>;
@@ -40,7 +40,7 @@ export class ConsoleHost implements TaskHost {
 
   getEndpoint(id: string): ServiceEndpoint | undefined {
     const endpoint = this.options.endpoints?.[id];
-    for (const [key, value] of Object.entries(endpoint?.authorization.parameters ?? {})) if (isSecretAuthParameter(key)) this.setSecret(value);
+    registerEndpointSecrets(endpoint?.authorization.parameters ?? {}, (value) => this.setSecret(value));
     return endpoint;
   }
 

@@ -35,7 +35,7 @@ export interface TaskHost extends InputSource {
 
 /** Auth parameters of service connections that are identifiers, not secrets. */
 const PUBLIC_AUTH_PARAMETERS = new Set(
-  ['tenantid', 'serviceprincipalid', 'authenticationtype', 'scope', 'username', 'workloadidentityfederationsubject', 'workloadidentityfederationissuer', 'azurespnroleassignmentid', 'azurespnobjectid', 'spnobjectid', 'appobjectid', 'clientid', 'resourceid', 'isCreatedFromSecretYaml'.toLowerCase(), 'azureEnvironment'.toLowerCase(), 'clusterContext'.toLowerCase(), 'acceptUntrustedCerts'.toLowerCase()],
+  ['tenantid', 'serviceprincipalid', 'authenticationtype', 'scope', 'username', 'workloadidentityfederationsubject', 'workloadidentityfederationissuer', 'azurespnroleassignmentid', 'azurespnobjectid', 'spnobjectid', 'appobjectid', 'clientid', 'resourceid', 'iscreatedfromsecretyaml', 'azureenvironment', 'clustercontext', 'acceptuntrustedcerts'],
 );
 
 /**
@@ -52,6 +52,7 @@ export function registerSecret(value: string | undefined, setSecret: (line: stri
   for (const line of lines) if (line.length >= 8 && !/^-----(BEGIN|END) /.test(line)) setSecret(line);
 }
 
-export function isSecretAuthParameter(key: string): boolean {
-  return !PUBLIC_AUTH_PARAMETERS.has(key.toLowerCase());
+/** Registers every authorization parameter of a service connection except the identifiers. */
+export function registerEndpointSecrets(parameters: Record<string, string>, setSecret: (value: string) => void): void {
+  for (const [key, value] of Object.entries(parameters)) if (!PUBLIC_AUTH_PARAMETERS.has(key.toLowerCase())) setSecret(value);
 }
