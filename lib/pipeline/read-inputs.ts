@@ -39,33 +39,30 @@ export function readInputs<T extends InputValues>(definition: TaskDefinition, va
     raw[input.name] = value;
   }
 
-  const problems: string[] = [];
+  // Each problem keeps its input's position in task.json: the report follows that order.
+  const problems: { at: number; text: string }[] = [];
   const typed: InputValues = {};
-  for (const input of definition.inputs) {
+  definition.inputs.forEach((input, at) => {
     const value = raw[input.name];
     const visible = isVisible(input.visibleRule, raw);
     if (value === undefined) {
-      if (input.required && visible) problems.push(`Input required: '${input.name}' (${input.label}).`);
-      continue;
+      if (input.required && visible) problems.push({ at, text: `Input required: '${input.name}' (${input.label}).` });
+      return;
     }
-    if (!visible) continue;
+    if (!visible) return;
     if (PIPELINE_MACRO.test(value)) {
       // The agent leaves `$(name)` as is when no such variable exists.
       if (options.deferMacros) typed[input.name] = value;
-      else problems.push(`Input '${input.name}' (${input.label}) is '${value}': no variable of that name is defined in this run.`);
-      continue;
+      else problems.push({ at, text: `Input '${input.name}' (${input.label}) is '${value}': no variable of that name is defined in this run.` });
+      return;
     }
     typed[input.name] = convert(value, rules.get(input.name)!.kind);
-  }
+  });
   const checked = Object.fromEntries(Object.entries(typed).filter(([, v]) => !(typeof v === 'string' && PIPELINE_MACRO.test(v))));
   if (!validate(checked)) {
     for (const error of validate.errors ?? []) problems.push(describeError(error, definition, rules, typed));
   }
-  if (problems.length > 0) {
-    const order = (p: string) => definition.inputs.findIndex((i) => p.includes(`'${i.name}'`));
-    problems.sort((a, b) => order(a) - order(b));
-    throw new UserError(problems.join('\n'));
-  }
+  if (problems.length > 0) throw new UserError(problems.sort((a, b) => a.at - b.at).map((p) => p.text).join('\n'));
   return typed as T;
 }
 
@@ -81,10 +78,11 @@ function convert(value: string, kind: InputRule['kind']): InputValue | string {
   return value;
 }
 
-function describeError(error: ErrorObject, definition: TaskDefinition, rules: Map<string, InputRule>, typed: InputValues): string {
+function describeError(error: ErrorObject, definition: TaskDefinition, rules: Map<string, InputRule>, typed: InputValues): { at: number; text: string } {
   const name = error.instancePath.replace(/^\//, '');
-  const input = definition.inputs.find((i) => i.name === name);
-  if (!input) return `Inputs: ${error.message}`;
+  const at = definition.inputs.findIndex((i) => i.name === name);
+  if (at < 0) return { at: definition.inputs.length, text: `Inputs: ${error.message}` };
+  const input = definition.inputs[at];
   const shown = input.properties?.isSecret === 'true' ? '(secret)' : `'${String(typed[name])}'`;
-  return `Input '${name}' (${input.label}) ${shown} ${rules.get(name)!.describe}.`;
+  return { at, text: `Input '${name}' (${input.label}) ${shown} ${rules.get(name)!.describe}.` };
 }
