@@ -18,6 +18,17 @@ describe('PromoteEnv L0 (the shipped bundle)', function () {
   beforeEach(() => {
     repo = createConfigRepo(['sample-app', 'web']);
   });
+
+  // Azure Repos (git and the pull request REST API) in front of this test's config repo.
+  const ADO_TOKEN = 'job-access-token-for-pull-requests';
+  async function withAzureDevOps(body: (repoUrl: string) => Promise<void>): Promise<void> {
+    const ado = await startFakeServer(path.join(REPO_ROOT, 'out', 'test', 'fakes', 'azure-devops.js'), { organization: 'contoso', project: 'gitops', projectRoot: path.dirname(repo.bare), token: ADO_TOKEN });
+    try {
+      await body(`${ado.url}/contoso/gitops/_git/config-repo`);
+    } finally {
+      await ado.stop();
+    }
+  }
   afterEach(() => repo.cleanup());
 
   it('fails cleanly naming the first missing required input', async () => {
@@ -82,23 +93,19 @@ describe('PromoteEnv L0 (the shipped bundle)', function () {
   });
 
   it('opens a pull request in pull-request mode and sets its id and URL as outputs', async () => {
-    const token = 'job-access-token-for-pull-requests';
-    const ado = await startFakeServer(path.join(REPO_ROOT, 'out', 'test', 'fakes', 'azure-devops.js'), { organization: 'contoso', project: 'gitops', projectRoot: path.dirname(repo.bare), token });
-    try {
+    await withAzureDevOps(async (configRepoUrl) => {
       const run = await runL0({
         task: 'promote-env',
-        inputs: { ...base(), configRepoUrl: `${ado.url}/contoso/gitops/_git/config-repo`, repoAuth: 'systemAccessToken', mode: 'pull-request', prReviewers: '6b0f2c8a-1a2b-4c3d-9e8f-001122334455' },
-        secretVariables: { 'System.AccessToken': token },
+        inputs: { ...base(), configRepoUrl, repoAuth: 'systemAccessToken', mode: 'pull-request', prReviewers: '6b0f2c8a-1a2b-4c3d-9e8f-001122334455' },
+        secretVariables: { 'System.AccessToken': ADO_TOKEN },
       });
       assert.equal(run.succeeded, true, run.stdout);
       const out = outputs(run.stdout);
       assert.equal(out.pullRequestId, '1');
-      assert.equal(out.pullRequestUrl, `${ado.url}/contoso/gitops/_git/config-repo/pullrequest/1`);
+      assert.equal(out.pullRequestUrl, `${configRepoUrl}/pullrequest/1`);
       assert.equal(repo.log().length, 1, 'the target branch waits for the pull request');
       assert.match(repo.show('apps/sample-app/overlays/staging/kustomization.yaml', 'promote/staging/sample-app-1.4.2'), /"1\.4\.2"/);
-    } finally {
-      await ado.stop();
-    }
+    });
   });
 
   describe('with verification through Argo CD', () => {
@@ -147,23 +154,19 @@ describe('PromoteEnv L0 (the shipped bundle)', function () {
     });
 
     it('in pull-request mode, waits for the auto-completed merge and verifies the merge commit', async () => {
-      const token = 'job-access-token-for-pull-requests';
-      const ado = await startFakeServer(path.join(REPO_ROOT, 'out', 'test', 'fakes', 'azure-devops.js'), { organization: 'contoso', project: 'gitops', projectRoot: path.dirname(repo.bare), token });
-      try {
+      await withAzureDevOps(async (configRepoUrl) => {
         await registerApp(repo.url);
         const run = await runL0({
           task: 'promote-env',
-          inputs: { ...base(), configRepoUrl: `${ado.url}/contoso/gitops/_git/config-repo`, repoAuth: 'systemAccessToken', mode: 'pull-request', prAutoComplete: 'true', verify: 'true', kubeconfig, argocdNamespace: namespace, timeoutMinutes: '1' },
-          secretVariables: { 'System.AccessToken': token },
+          inputs: { ...base(), configRepoUrl, repoAuth: 'systemAccessToken', mode: 'pull-request', prAutoComplete: 'true', verify: 'true', kubeconfig, argocdNamespace: namespace, timeoutMinutes: '1' },
+          secretVariables: { 'System.AccessToken': ADO_TOKEN },
         });
         assert.equal(run.succeeded, true, run.stdout);
         const merge = repo.log('%H')[0];
         assert.match(repo.log()[0], /^Merged PR 1: /);
         assert.ok(run.stdout.includes(`Pull request 1 completed as ${merge}.`));
         assert.match(run.stdout, new RegExp(`synced ${merge.slice(0, 12)} \\(Synced\\), operation Succeeded.*health Healthy`));
-      } finally {
-        await ado.stop();
-      }
+      });
     });
 
     it('reverts a promotion that goes Degraded, waits for recovery, and fails naming app, revision and health', async () => {
