@@ -4,8 +4,10 @@ import { parseArgs } from 'node:util';
 import { ConsoleHost } from '../lib/pipeline/console-host';
 import { runTask } from '../lib/pipeline/run-task';
 import { promoteEnv, type PromoteEnvInputs } from '../lib/gitops/promote-env';
+import { deployObservability } from '../lib/observability/deploy-observability';
+import type { DeployObservabilityInputs } from '../lib/observability/options';
 import { compileInputValidator } from '../lib/pipeline/input-validator';
-import { readInputs } from '../lib/pipeline/read-inputs';
+import { type InputValues, readInputs } from '../lib/pipeline/read-inputs';
 import { loadStack } from '../lib/stack/load-stack';
 import { TASK_DEFINITIONS } from '../lib/stack/task-definitions';
 import { planStack } from '../lib/stack/plan';
@@ -27,6 +29,12 @@ function taskOptions(task: string): Command['options'] {
   );
 }
 
+/** A task's inputs from the command line's flags, validated exactly as the task validates them. */
+function taskInputs<T extends InputValues>(task: string, values: Record<string, string | boolean | undefined>, host: ConsoleHost): T {
+  const definition = TASK_DEFINITIONS[task];
+  return readInputs<T>(definition, compileInputValidator(definition), { getInput: (name) => values[name] as string | undefined, setSecret: (v) => host.setSecret(v) });
+}
+
 const COMMANDS: Record<string, Command> = {
   plan: {
     summary: 'validate a stack file and show what each task would be run with and would do',
@@ -43,9 +51,26 @@ const COMMANDS: Record<string, Command> = {
     usage: 'gitops-stack promote --configRepoUrl <url> --apps <app> (--sourceEnvironment <env> | --image <ref>) --targetEnvironment <env> [--<input> <value> ...]',
     options: taskOptions('promote-env'),
     async run(_positionals, values, host) {
-      const definition = TASK_DEFINITIONS['promote-env'];
-      const inputs = readInputs<PromoteEnvInputs>(definition, compileInputValidator(definition), { getInput: (name) => values[name] as string | undefined, setSecret: (v) => host.setSecret(v) });
-      host.info(await promoteEnv(host, inputs));
+      host.info(await promoteEnv(host, taskInputs<PromoteEnvInputs>('promote-env', values, host)));
+    },
+  },
+  render: {
+    summary: "print the observability stack's manifests (DeployObservability's render; no cluster needed)",
+    usage: 'gitops-stack render observability [--<input> <value> ...]',
+    options: taskOptions('deploy-observability'),
+    async run([what], values, host) {
+      if (what !== 'observability') throw new UserError(`render knows 'observability' only: gitops-stack render observability [--<input> <value> ...]`);
+      const inputs = taskInputs<DeployObservabilityInputs>('deploy-observability', { ...values, action: 'render' }, host);
+      // The YAML alone goes to stdout, so it can be piped; the closing line to stderr.
+      process.stderr.write(`${await deployObservability(host, inputs)}\n`);
+    },
+  },
+  observability: {
+    summary: 'apply, render or delete the observability stack on a cluster (the DeployObservability task)',
+    usage: 'gitops-stack observability --kubeconfig <file> [--action apply|render|delete] [--<input> <value> ...]',
+    options: taskOptions('deploy-observability'),
+    async run(_positionals, values, host) {
+      host.info(await deployObservability(host, taskInputs<DeployObservabilityInputs>('deploy-observability', values, host)));
     },
   },
 };

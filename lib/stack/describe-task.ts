@@ -25,10 +25,10 @@ const DESCRIBE: Record<string, (i: InputValues) => string[]> = {
     return [`${i.action}: ${verb} in subscription ${i.subscriptionId ?? "of connection '" + String(i.azureSubscription) + "'"}:`, ...actions.map((a) => `  - ${a}`)];
   },
   'deploy-observability': (i) => [
-    `server-side apply Loki, Tempo, Pyroscope, Alloy, Prometheus and Grafana into namespace ${i.namespace}`,
+    `server-side apply ${list(i.components).join(', ')} into namespace ${i.namespace} (${i.resourceProfile} sizes), pruning what an earlier run applied and this one does not`,
     i.storageBackend === 'azure-blob'
-      ? `store logs, traces and profiles in Azure Blob Storage account ${i.storageAccountName}, kept ${i.retentionDays} days`
-      : `store logs, traces and profiles on persistent volumes, kept ${i.retentionDays} days`,
+      ? `store logs, traces and profiles in Azure Blob Storage account ${i.storageAccountName} (containers ${i.logsContainer}, ${i.tracesContainer}, ${i.profilesContainer}), kept ${i.retentionDays} days`
+      : `store logs, traces and profiles on ${i.volumeSize} persistent volumes, kept ${i.retentionDays} days`,
     `Grafana datasources linked both ways, dashboards, and alert rules for environments ${list(i.environments).join(', ')}`,
     `wait up to ${i.waitTimeoutMinutes} minutes until every component is ready`,
   ],

@@ -75,6 +75,22 @@ describe('gitops-stack CLI (the bundled command)', () => {
     }
   });
 
+  it('renders the observability stack to stdout alone, byte-identical run after run, without a cluster', () => {
+    const args = ['render', 'observability', '--namespace', 'monitoring', '--storageBackend', 'azure-blob', '--storageAccountName', 'stgitopsobs', '--storageAccountKey', 'a2V5LWZyb20tdGhlLWNsaQ==', '--grafanaExposure', 'Ingress', '--grafanaIngressHost', 'grafana.example.com'];
+    const first = cli(...args);
+    const second = cli(...args);
+    assert.equal(first.status, 0, first.stderr);
+    assert.equal(first.stdout, second.stdout);
+    assert.equal(first.stderr.trim(), 'Rendered 25 objects for namespace monitoring.');
+    const kinds = first.stdout.split(/^---$/m).map((doc) => /^kind: (\w+)$/m.exec(doc)?.[1]);
+    assert.equal(kinds[0], 'Namespace');
+    assert.ok(kinds.includes('Ingress'));
+    assert.ok(!first.stdout.includes('a2V5LWZyb20tdGhlLWNsaQ=='), 'the key is never printed');
+    const bad = cli('render', 'observability', '--namespace', 'Bad_Name');
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr + bad.stdout, /Input 'namespace' \(Namespace\) 'Bad_Name' must be a Kubernetes namespace name/);
+  });
+
   it('has --help for the tool and for each command', () => {
     const top = cli('--help');
     assert.equal(top.status, 0);

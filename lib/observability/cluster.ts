@@ -1,0 +1,31 @@
+import * as k8s from '@kubernetes/client-node';
+import { UserError } from '../user-error';
+import { grafanaUrl } from './components/grafana';
+import type { StackOptions } from './options';
+import { STACK_SECRET } from './workload';
+
+/** Fails before anything is applied when the kubeconfig points at a cluster that does not answer. */
+export async function assertReachable(config: k8s.KubeConfig, input: string): Promise<void> {
+  await config.makeApiClient(k8s.VersionApi).getCode().catch((error: Error) => {
+    throw new UserError(`Input '${input}': the cluster at ${config.getCurrentCluster()?.server} cannot be reached: ${error.message}`);
+  });
+}
+
+/** The admin password an earlier apply stored, if any. */
+export async function existingPassword(config: k8s.KubeConfig, namespace: string): Promise<string | undefined> {
+  const secret = await config.makeApiClient(k8s.CoreV1Api).readNamespacedSecret({ name: STACK_SECRET, namespace }).catch((error: { code?: number }) => {
+    if (error.code === 404) return undefined;
+    throw error;
+  });
+  const encoded = secret?.data?.['grafana-admin-password'];
+  return encoded ? Buffer.from(encoded, 'base64').toString('utf8') : undefined;
+}
+
+/** The load balancer's address once it has one; otherwise the URL the render knows (ingress host or in-cluster service). */
+export async function publicGrafanaUrl(config: k8s.KubeConfig, o: StackOptions): Promise<string> {
+  if (o.grafana.exposure !== 'LoadBalancer') return grafanaUrl(o);
+  const service = await config.makeApiClient(k8s.CoreV1Api).readNamespacedService({ name: 'grafana', namespace: o.namespace });
+  const ingress = service.status?.loadBalancer?.ingress?.[0];
+  const address = ingress?.ip ?? ingress?.hostname;
+  return address ? `http://${address}:3000/` : grafanaUrl(o);
+}

@@ -1,0 +1,89 @@
+import { UserError } from '../user-error';
+
+export const COMPONENTS = ['loki', 'tempo', 'pyroscope', 'prometheus', 'alloy', 'grafana'] as const;
+export type Component = (typeof COMPONENTS)[number];
+
+/** DeployObservability's inputs, as task.json declares them. */
+export interface DeployObservabilityInputs {
+  [name: string]: string | number | boolean | undefined;
+  action: 'apply' | 'render' | 'delete';
+  clusterAccess?: 'kubeconfigFile' | 'serviceConnection';
+  kubeconfig?: string;
+  kubernetesServiceConnection?: string;
+  namespace: string;
+  components: string;
+  resourceProfile: 'small' | 'medium' | 'large';
+  storageBackend: 'filesystem' | 'azure-blob';
+  storageAccountName?: string;
+  storageAccountKey?: string;
+  logsContainer?: string;
+  tracesContainer?: string;
+  profilesContainer?: string;
+  volumeSize: string;
+  storageClassName?: string;
+  retentionDays: number;
+  grafanaExposure: 'ClusterIP' | 'LoadBalancer' | 'Ingress';
+  grafanaIngressHost?: string;
+  grafanaIngressClass?: string;
+  grafanaAdminPassword?: string;
+  environments: string;
+  alertEmailRecipients?: string;
+  alertSlackWebhookUrl?: string;
+  waitTimeoutMinutes: number;
+}
+
+/** Everything the render depends on; secrets are kept apart so a render can print without them. */
+export interface StackOptions {
+  namespace: string;
+  components: Set<Component>;
+  profile: 'small' | 'medium' | 'large';
+  storage: { backend: 'filesystem' } | { backend: 'azure-blob'; accountName: string; containers: { logs: string; traces: string; profiles: string } };
+  volumeSize: string;
+  storageClassName?: string;
+  retentionDays: number;
+  grafana: { exposure: 'ClusterIP' | 'LoadBalancer' | 'Ingress'; host?: string; ingressClass?: string };
+  environments: string[];
+  /** Recipients per environment; '*' is every environment. */
+  email: Record<string, string[]>;
+  slack: boolean;
+}
+
+export interface StackSecrets {
+  grafanaAdminPassword: string;
+  storageAccountKey?: string;
+  slackWebhookUrl?: string;
+}
+
+const list = (value: string | undefined) => (value ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+
+/** Checks what task.json cannot (rules across inputs) and shapes the inputs for the render. Nothing is applied yet. */
+export function stackOptions(inputs: DeployObservabilityInputs): StackOptions {
+  const components = new Set(list(inputs.components) as Component[]);
+  const environments = list(inputs.environments);
+  const problems: string[] = [];
+  if (components.has('alloy') && !['loki', 'tempo', 'pyroscope', 'prometheus'].some((c) => components.has(c as Component))) {
+    problems.push("Input 'components': alloy needs at least one store to forward to (loki, tempo, pyroscope or prometheus).");
+  }
+  const email: Record<string, string[]> = {};
+  for (const entry of list(inputs.alertEmailRecipients)) {
+    const [environment, address] = entry.includes(':') ? entry.split(':') : ['*', entry];
+    if (environment !== '*' && !environments.includes(environment)) problems.push(`Input 'alertEmailRecipients': '${entry}' names environment '${environment}', which is not in 'environments' (${environments.join(', ')}).`);
+    (email[environment] ??= []).push(address);
+  }
+  if (problems.length) throw new UserError(problems.join('\n'));
+  return {
+    namespace: inputs.namespace,
+    components,
+    profile: inputs.resourceProfile,
+    storage: inputs.storageBackend === 'azure-blob'
+      ? { backend: 'azure-blob', accountName: inputs.storageAccountName!, containers: { logs: inputs.logsContainer ?? 'loki-chunks', traces: inputs.tracesContainer ?? 'tempo-traces', profiles: inputs.profilesContainer ?? 'pyroscope-profiles' } }
+      : { backend: 'filesystem' },
+    volumeSize: inputs.volumeSize,
+    storageClassName: inputs.storageClassName || undefined,
+    retentionDays: inputs.retentionDays,
+    grafana: { exposure: inputs.grafanaExposure, host: inputs.grafanaIngressHost, ingressClass: inputs.grafanaIngressClass || undefined },
+    environments,
+    email,
+    slack: Boolean(inputs.alertSlackWebhookUrl),
+  };
+}
