@@ -13,6 +13,7 @@ type Node =
   | { kind: 'literal'; value: Value }
   | { kind: 'name'; name: string }
   | { kind: 'member'; target: Node; key: Node }
+  | { kind: 'filter'; target: Node }
   | { kind: 'call'; name: string; args: Node[] };
 
 class Parser {
@@ -48,6 +49,10 @@ class Parser {
     let node = this.primary();
     for (;;) {
       if (this.take('.')) {
+        if (this.take('*')) {
+          node = { kind: 'filter', target: node };
+          continue;
+        }
         const name = /^[A-Za-z_][A-Za-z0-9_-]*/.exec(this.text.slice(this.at))?.[0];
         if (!name) this.fail("a property name must follow '.'");
         this.at += name.length;
@@ -106,6 +111,8 @@ class Parser {
     return { kind: 'name', name };
   }
 }
+
+const filtered = (node: Node): boolean => node.kind === 'filter' || (node.kind === 'member' && filtered(node.target));
 
 const isObject = (v: Value): v is { [key: string]: Value } => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -205,7 +212,8 @@ const FUNCTIONS: Record<string, { min: number; max: number; run: (args: Value[])
   endswith: { min: 2, max: 2, run: ([a, b]) => toText(a).toLowerCase().endsWith(toText(b).toLowerCase()) },
   join: { min: 2, max: 2, run: ([sep, list]) => (Array.isArray(list) ? list.map(toText).join(toText(sep)) : isObject(list) ? '' : toText(list)) },
   format: { min: 1, max: Infinity, run: ([template, ...args]) => format(toText(template), args) },
-  coalesce: { min: 1, max: Infinity, run: (args) => args.find((a) => a !== null && a !== '') ?? null },
+  // The first value neither null nor '', else the last one (as the agent's CoalesceNode does: coalesce(null, '') is '').
+  coalesce: { min: 1, max: Infinity, run: (args) => args.find((a) => a !== null && a !== '') ?? args[args.length - 1] },
   converttojson: { min: 1, max: 1, run: ([a]) => JSON.stringify(a, null, 2) },
   replace: { min: 3, max: 3, run: ([a, from, to]) => toText(a).split(toText(from)).join(toText(to)) },
   split: { min: 2, max: 2, run: ([a, sep]) => toText(a).split(toText(sep)) },
@@ -225,8 +233,18 @@ function evaluate(node: Node, context: Context): Value {
       }
       return value;
     }
-    case 'member':
-      return lookup(evaluate(node.target, context), evaluate(node.key, context));
+    case 'filter': {
+      // `.*`: every item of a sequence, or every value of a mapping, as a sequence.
+      const target = evaluate(node.target, context);
+      return Array.isArray(target) ? target : isObject(target) ? Object.values(target) : [];
+    }
+    case 'member': {
+      const target = evaluate(node.target, context);
+      const key = evaluate(node.key, context);
+      // After `.*`, a property applies to each item (`environments.*.name`); items without it drop out.
+      if (filtered(node.target)) return (target as Value[]).map((item) => lookup(item, key)).filter((v) => v !== null);
+      return lookup(target, key);
+    }
     case 'call': {
       // and, or and iif evaluate their arguments only as far as needed.
       if (node.name === 'and') {

@@ -25,6 +25,15 @@ describe('template expressions (documented Azure Pipelines semantics)', () => {
     assert.equal(e("variables['noSuch']"), null);
   });
 
+  it('filters arrays with .*: a property of every item, items without it dropped', () => {
+    const context: Context = { parameters: { environments: [{ name: 'dev' }, { name: 'staging', sync: 'manual' }, { name: 'prod', sync: 'manual' }], regions: { eu: { name: 'westeurope' }, us: { name: 'eastus' } } } };
+    assert.deepEqual(evaluateExpression('parameters.environments.*.name', context), ['dev', 'staging', 'prod']);
+    assert.deepEqual(evaluateExpression('parameters.environments.*.sync', context), ['manual', 'manual']);
+    assert.equal(evaluateExpression("join(',', parameters.environments.*.name)", context), 'dev,staging,prod');
+    assert.deepEqual(evaluateExpression('parameters.regions.*.name', context), ['westeurope', 'eastus'], 'a mapping filters its values');
+    assert.equal(evaluateExpression("containsValue(parameters.environments.*.name, 'PROD')", context), true);
+  });
+
   it('eq and ne cast the right side to the left type and compare strings ignoring case', () => {
     assert.equal(e("eq('ABC', 'abc')"), true);
     assert.equal(e("eq(parameters.replicas, '3')"), true);
@@ -77,6 +86,12 @@ describe('template expressions (documented Azure Pipelines semantics)', () => {
     assert.equal(e("length('four')"), 4);
     assert.equal(e("iif(eq(parameters.env, 'prod'), 'approve', 'auto')"), 'approve');
     assert.equal(e('iif(false, noSuchName, 2)'), 2, 'iif evaluates only the branch it takes');
+  });
+
+  it('coalesce returns the first value neither null nor empty, else the last argument', () => {
+    assert.equal(e("coalesce(variables.noSuch, '', 'x')"), 'x');
+    assert.equal(e("coalesce(variables.noSuch, '')"), '');
+    assert.equal(e("coalesce('', variables.noSuch)"), null);
   });
 
   it('names the problem in a malformed expression', () => {
