@@ -21,6 +21,7 @@ export interface PromoteEnvInputs {
   gitServiceConnection?: string;
   apps: string;
   sourceEnvironment?: string;
+  promotionOrder?: string;
   image?: string;
   targetEnvironment: string;
   layout: Layout;
@@ -82,6 +83,16 @@ function runTrailers(host: TaskHost): Record<string, string | undefined> {
   };
 }
 
+/** The source environment: as given, or the one before the target in `promotionOrder` when no image is given either. */
+export function sourceEnvironment(inputs: Pick<PromoteEnvInputs, 'sourceEnvironment' | 'image' | 'promotionOrder' | 'targetEnvironment'>): string | undefined {
+  if (inputs.sourceEnvironment || inputs.image || !inputs.promotionOrder) return inputs.sourceEnvironment;
+  const order = inputs.promotionOrder.split(',').map((e) => e.trim());
+  const at = order.indexOf(inputs.targetEnvironment);
+  if (at < 0) throw new UserError(`Input 'promotionOrder' (${order.join(', ')}) does not list the target environment '${inputs.targetEnvironment}'.`);
+  if (at === 0) throw new UserError(`'${inputs.targetEnvironment}' comes first in 'promotionOrder': nothing comes before it, so set 'image' to promote a new build into it.`);
+  return order[at - 1];
+}
+
 /**
  * The PromoteEnv task: promote in the config repo, then verify through Argo CD
  * and revert the promotion when the app does not become Healthy.
@@ -100,7 +111,7 @@ export async function promoteEnv(host: TaskHost, inputs: PromoteEnvInputs): Prom
   try {
     host.progress(10, 'promoting in the config repo');
     const request: PromoteRequest = {
-      repoUrl: inputs.configRepoUrl, branch: inputs.configRepoBranch, auth, apps, sourceEnvironment: inputs.sourceEnvironment, image,
+      repoUrl: inputs.configRepoUrl, branch: inputs.configRepoBranch, auth, apps, sourceEnvironment: sourceEnvironment(inputs), image,
       targetEnvironment: inputs.targetEnvironment, layout: inputs.layout, pathPattern: inputs.pathPattern, helmImageKey: inputs.helmImageKey,
       author, messageTemplate: inputs.commitMessage, trailers: runTrailers(host), dryRun: inputs.dryRun, pushRetries: inputs.pushRetries,
       workDir: path.join(temp, 'promote'),

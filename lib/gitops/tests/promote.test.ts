@@ -6,6 +6,7 @@ import { createConfigRepo, kustomization, type ConfigRepoFixture } from '../../.
 import { UserError } from '../../user-error';
 import { parseImageRef } from '../image-ref';
 import { promote, type PromoteRequest } from '../promote';
+import { sourceEnvironment } from '../promote-env';
 
 const DIGEST = `sha256:${'d'.repeat(64)}`;
 
@@ -162,5 +163,21 @@ describe('promote over an HTTP remote that demands the token (git http-backend)'
       repo.cleanup();
       fs.rmSync(work, { recursive: true, force: true });
     }
+  });
+});
+
+describe('PromoteEnv promotionOrder: the source is the environment before the target', () => {
+  const order = 'dev, staging,prod';
+
+  it('picks the previous environment, and leaves an explicit source or image alone', () => {
+    assert.equal(sourceEnvironment({ targetEnvironment: 'prod', promotionOrder: order }), 'staging');
+    assert.equal(sourceEnvironment({ targetEnvironment: 'staging', promotionOrder: order }), 'dev');
+    assert.equal(sourceEnvironment({ targetEnvironment: 'prod', sourceEnvironment: 'dev', promotionOrder: order }), 'dev');
+    assert.equal(sourceEnvironment({ targetEnvironment: 'dev', image: 'acr.io/app:1.0.0', promotionOrder: order }), undefined);
+  });
+
+  it('says why when the target is first or missing from the order', () => {
+    assert.throws(() => sourceEnvironment({ targetEnvironment: 'dev', promotionOrder: order }), /'dev' comes first in 'promotionOrder': nothing comes before it, so set 'image'/);
+    assert.throws(() => sourceEnvironment({ targetEnvironment: 'qa', promotionOrder: order }), /Input 'promotionOrder' \(dev, staging, prod\) does not list the target environment 'qa'\./);
   });
 });
