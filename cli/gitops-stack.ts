@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { parse } from 'yaml';
 import { ConsoleHost } from '../lib/pipeline/console-host';
 import { runTask } from '../lib/pipeline/run-task';
 import { promoteEnv, type PromoteEnvInputs } from '../lib/gitops/promote-env';
@@ -18,8 +19,8 @@ import { formatPlan } from './format-plan';
 interface Command {
   summary: string;
   usage: string;
-  options: Record<string, { type: 'string' | 'boolean'; description: string }>;
-  run(positionals: string[], values: Record<string, string | boolean | undefined>, host: ConsoleHost): Promise<void>;
+  options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; description: string }>;
+  run(positionals: string[], values: Record<string, string | boolean | string[] | undefined>, host: ConsoleHost): Promise<void>;
 }
 
 /** Every input of a task as a `--name value` flag: the CLI takes what the task takes. */
@@ -30,7 +31,7 @@ function taskOptions(task: string): Command['options'] {
 }
 
 /** A task's inputs from the command line's flags, validated exactly as the task validates them. */
-function taskInputs<T extends InputValues>(task: string, values: Record<string, string | boolean | undefined>, host: ConsoleHost): T {
+function taskInputs<T extends InputValues>(task: string, values: Record<string, string | boolean | string[] | undefined>, host: ConsoleHost): T {
   const definition = TASK_DEFINITIONS[task];
   return readInputs<T>(definition, compileInputValidator(definition), { getInput: (name) => values[name] as string | undefined, setSecret: (v) => host.setSecret(v) });
 }
@@ -63,6 +64,38 @@ const COMMANDS: Record<string, Command> = {
       const inputs = taskInputs<DeployObservabilityInputs>('deploy-observability', { ...values, action: 'render' }, host);
       // The YAML alone goes to stdout, so it can be piped; the closing line to stderr.
       process.stderr.write(`${await deployObservability(host, inputs)}\n`);
+    },
+  },
+  preview: {
+    summary: 'expand pipeline files with their templates and validate them against the Azure Pipelines schema and our tasks',
+    usage: 'gitops-stack preview <pipeline.yml> [more.yml ...] [--check] [--repo alias=folder ...] [--param name=value ...] [--schema service-schema.json]',
+    options: {
+      check: { type: 'boolean', description: 'only validate; print nothing but problems' },
+      repo: { type: 'string', multiple: true, description: 'map a repository alias (template: x.yml@alias) to a local folder' },
+      param: { type: 'string', multiple: true, description: "a value for one of the pipeline's parameters (YAML, e.g. deploy=true)" },
+      schema: { type: 'string', description: 'the official service-schema.json (found or downloaded once when not given)' },
+    },
+    async run(files, values, host) {
+      if (files.length === 0) throw new UserError('preview needs a pipeline file: gitops-stack preview <pipeline.yml>');
+      const pairs = (flag: string) => Object.fromEntries(((values[flag] as string[] | undefined) ?? []).map((pair) => {
+        const at = pair.indexOf('=');
+        if (at <= 0) throw new UserError(`--${flag} '${pair}' must read name=value.`);
+        return [pair.slice(0, at), pair.slice(at + 1)];
+      }));
+      const { findServiceSchema, loadPipelineValidator } = await import('../lib/pipelines-yaml/pipeline-schema');
+      const { formatProblem, previewPipeline } = await import('../lib/pipelines-yaml/preview');
+      const repoRoot = path.resolve(__dirname, '..', '..');
+      const validator = loadPipelineValidator(await findServiceSchema(values.schema as string | undefined, repoRoot), Object.values(TASK_DEFINITIONS));
+      const repositories = Object.fromEntries(Object.entries(pairs('repo')).map(([alias, folder]) => [alias, path.resolve(folder)]));
+      const parameters = Object.fromEntries(Object.entries(pairs('param')).map(([name, text]) => [name, parse(text)]));
+      const problems: string[] = [];
+      for (const file of files) {
+        const result = previewPipeline(file, { root: process.cwd(), repositories, validator, parameters });
+        problems.push(...result.problems.map((p) => formatProblem(p)));
+        if (!values.check) host.info(files.length > 1 ? `# ${file}\n${result.yaml}` : result.yaml);
+      }
+      if (problems.length) throw new UserError(problems.join('\n'));
+      if (values.check) host.info(`${files.length} pipeline file${files.length === 1 ? '' : 's'} valid.`);
     },
   },
   observability: {
@@ -123,7 +156,7 @@ async function main(argv: string[]): Promise<number> {
       host.info(commandHelp(name, command));
       return;
     }
-    await command.run(parsed.positionals, parsed.values as Record<string, string | boolean | undefined>, host);
+    await command.run(parsed.positionals, parsed.values as Record<string, string | boolean | string[] | undefined>, host);
   });
   return host.failed ? 1 : 0;
 }

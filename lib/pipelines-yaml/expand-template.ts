@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parse } from 'yaml';
 import { UserError } from '../user-error';
 import { evaluateExpression, toBoolean, toText, type Context, type Value } from './expression';
+import { lineOf, origins, readYaml } from './yaml-source';
 
 /** A template's `parameters:` entry. */
 interface ParameterDeclaration {
@@ -33,16 +33,18 @@ export interface ExpandOptions {
  */
 export function expandFile(file: string, parameters: Record<string, Value>, options: ExpandOptions): Value {
   if ((options.depth ?? 0) > 50) throw new UserError(`${file}: templates nest more than 50 deep (does one include itself?).`);
-  let document: Value;
+  let text: string;
   try {
-    document = parse(fs.readFileSync(file, 'utf8')) as Value;
+    text = fs.readFileSync(file, 'utf8');
   } catch (error) {
     throw new UserError(`${file}: ${(error as Error).message.split('\n')[0]}`);
   }
+  const document = readYaml(file, text);
   if (!isMap(document)) throw new UserError(`${file}: a pipeline or template must be a mapping.`);
   const declared = (document.parameters ?? []) as Value;
   const context: Context = { parameters: bindParameters(file, declared, parameters), variables: {} };
   const { parameters: _declarations, ...body } = document;
+  origins.set(body, origins.get(document)!);
   return expandNode(body, context, { ...options, file, depth: (options.depth ?? 0) + 1 });
 }
 
@@ -111,8 +113,15 @@ function expandNode(node: Value, context: Context, scope: Scope): Value {
 /** Sequence items may be directives (`- ${{ if ... }}:`), template references, or plain items. */
 function expandSequence(items: Value[], context: Context, scope: Scope): Value[] {
   const out: Value[] = [];
+  const lines: Record<string, number> = {};
+  // Each item produced keeps the line it came from: its own, or the directive's or template reference's.
+  const at = (index: number) => lineOf(items, String(index))?.line ?? 0;
+  const place = (value: Value, line: number) => {
+    lines[String(out.length)] = value !== null && typeof value === 'object' ? (origins.get(value)?.line ?? line) : line;
+    out.push(value);
+  };
   let chain: 'taken' | 'open' | 'none' = 'none';
-  for (const item of items) {
+  for (const [index, item] of items.entries()) {
     const keys = isMap(item) ? Object.keys(item) : [];
     const directive = keys.length === 1 ? DIRECTIVE.exec(keys[0].trim()) : null;
     if (directive && isMap(item)) {
@@ -124,19 +133,19 @@ function expandSequence(items: Value[], context: Context, scope: Scope): Value[]
       };
       if (kind === 'if') {
         chain = toBoolean(evaluate(rest, context, scope)) ? 'taken' : 'open';
-        if (chain === 'taken') out.push(...expanded());
+        if (chain === 'taken') for (const v of expanded()) place(v, at(index));
       } else if (kind === 'elseif' || kind === 'else') {
         if (chain === 'none') throw new UserError(`${scope.file}: '${kind}' without a preceding 'if'.`);
         if (chain === 'open' && (kind === 'else' || toBoolean(evaluate(rest, context, scope)))) {
           chain = 'taken';
-          out.push(...expanded());
+          for (const v of expanded()) place(v, at(index));
         }
         if (kind === 'else') chain = 'none';
       } else if (kind === 'each') {
         chain = 'none';
         for (const [variable, entry] of eachEntries(rest, context, scope)) {
           const value = expandNode(body, { ...context, [variable]: entry }, scope);
-          out.push(...(Array.isArray(value) ? value : [value]));
+          for (const v of Array.isArray(value) ? value : [value]) place(v, at(index));
         }
       } else throw new UserError(`${scope.file}: 'insert' belongs in a mapping, not a list.`);
       continue;
@@ -144,26 +153,32 @@ function expandSequence(items: Value[], context: Context, scope: Scope): Value[]
     chain = 'none';
     if (isMap(item) && typeof item.template === 'string' && keys.every((k) => k === 'template' || k === 'parameters')) {
       const included = includeTemplate(item.template, (expandNode(item.parameters ?? {}, context, scope) ?? {}) as Record<string, Value>, scope);
-      const list = firstList(included);
-      out.push(...list);
+      for (const v of firstList(included)) place(v, at(index));
       continue;
     }
-    out.push(expandNode(item, context, scope));
+    place(expandNode(item, context, scope), at(index));
   }
+  origins.set(out, { file: origins.get(items)?.file ?? scope.file, line: origins.get(items)?.line ?? 0, lines });
   return out;
 }
 
 function expandMapping(map: { [key: string]: Value }, context: Context, scope: Scope): Value {
   const out: { [key: string]: Value } = {};
+  const lines: Record<string, number> = {};
+  const mergeInto = (expanded: { [key: string]: Value }, line: number) => {
+    for (const k of Object.keys(expanded)) lines[k] = lineOf(expanded, k)?.line ?? line;
+    Object.assign(out, expanded);
+  };
   let chain: 'taken' | 'open' | 'none' = 'none';
   for (const [key, value] of Object.entries(map)) {
+    const keyLine = lineOf(map, key)?.line ?? 0;
     const directive = DIRECTIVE.exec(key.trim());
     if (directive) {
       const [, kind, rest] = directive;
       const merge = (v: Value) => {
         const expanded = expandNode(v, context, scope);
-        if (expanded !== null && !isMap(expanded)) throw new UserError(`${scope.file}: '${key}' in a mapping must hold a mapping.`);
-        Object.assign(out, expanded ?? {});
+        if (expanded !== null && !isMap(expanded)) throw new UserError(`${scope.file}:${keyLine}: '${key}' in a mapping must hold a mapping.`);
+        mergeInto(expanded ?? {}, keyLine);
       };
       if (kind === 'if') {
         chain = toBoolean(evaluate(rest, context, scope)) ? 'taken' : 'open';
@@ -182,7 +197,7 @@ function expandMapping(map: { [key: string]: Value }, context: Context, scope: S
         chain = 'none';
         for (const [variable, entry] of eachEntries(rest, context, scope)) {
           const expanded = expandNode(value, { ...context, [variable]: entry }, scope);
-          if (isMap(expanded)) Object.assign(out, expanded);
+          if (isMap(expanded)) mergeInto(expanded, keyLine);
         }
       }
       continue;
@@ -191,12 +206,14 @@ function expandMapping(map: { [key: string]: Value }, context: Context, scope: S
     const name = toText(expandString(key, context, scope));
     if (name === 'extends' && isMap(value) && typeof value.template === 'string') {
       const included = includeTemplate(value.template, (expandNode(value.parameters ?? {}, context, scope) ?? {}) as Record<string, Value>, scope);
-      if (!isMap(included)) throw new UserError(`${scope.file}: the extended template must be a pipeline mapping.`);
-      Object.assign(out, included);
+      if (!isMap(included)) throw new UserError(`${scope.file}:${keyLine}: the extended template must be a pipeline mapping.`);
+      mergeInto(included, keyLine);
       continue;
     }
+    lines[name] = keyLine;
     out[name] = expandNode(value, context, scope);
   }
+  origins.set(out, { file: origins.get(map)?.file ?? scope.file, line: origins.get(map)?.line ?? 0, lines });
   return out;
 }
 
@@ -216,7 +233,7 @@ function includeTemplate(reference: string, parameters: Record<string, Value>, s
   let base: string;
   if (alias && alias !== 'self') {
     base = scope.repositories?.[alias] ?? '';
-    if (!base) throw new UserError(`${scope.file}: template '${reference}' names repository '${alias}', which is not mapped to a local folder.`);
+    if (!base) throw new UserError(`${scope.file}: template '${reference}' names repository '${alias}', which is not mapped to a local folder (gitops-stack preview --repo ${alias}=<folder>).`);
   } else base = file.startsWith('/') ? scope.root : path.dirname(scope.file);
   const target = path.join(base, file.replace(/^\//, ''));
   if (!fs.existsSync(target)) throw new UserError(`${scope.file}: template '${reference}' not found (${path.relative(scope.root, target) || target}).`);

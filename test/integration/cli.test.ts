@@ -91,6 +91,25 @@ describe('gitops-stack CLI (the bundled command)', () => {
     assert.match(bad.stderr + bad.stdout, /Input 'namespace' \(Namespace\) 'Bad_Name' must be a Kubernetes namespace name/);
   });
 
+  it('previews the example pipeline: expanded YAML on stdout; --check reports a typo as file:line and exits 1', () => {
+    const run = cli('preview', 'examples/azure-pipelines.yml', '--repo', 'templates=.');
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /^trigger:\n/);
+    assert.match(run.stdout, /- stage: promote_prod\n/);
+    assert.ok(!run.stdout.includes('${{'), 'every template expression is expanded');
+    const all = cli('preview', '--check', 'examples/azure-pipelines.yml', ...fs.readdirSync(path.join(REPO_ROOT, 'examples', 'templates')).map((f) => `examples/templates/${f}`), '--repo', 'templates=.');
+    assert.equal(all.status, 0, all.stderr);
+    assert.match(all.stdout, /^5 pipeline files valid\.$/m);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'preview-'));
+    fs.writeFileSync(path.join(dir, 'azure-pipelines.yml'), 'trigger: none\npool:\n  vmImage: ubuntu-latest\nsteps:\n  - task: DeployObservability@0\n    inputs:\n      kubeconfig: k\n      storageBackend: s3\n');
+    const bad = cli('preview', '--check', path.join(dir, 'azure-pipelines.yml'));
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /azure-pipelines\.yml:8: steps\[0\]\.inputs\.storageBackend: must be one of: filesystem, azure-blob/);
+    const unmapped = cli('preview', 'examples/azure-pipelines.yml');
+    assert.equal(unmapped.status, 1);
+    assert.match(unmapped.stderr, /names repository 'templates', which is not mapped to a local folder/);
+  });
+
   it('has --help for the tool and for each command', () => {
     const top = cli('--help');
     assert.equal(top.status, 0);
