@@ -15,7 +15,10 @@ if (process.env.GITOPS_TEST_MOCHA) runMocha();
 else prepareAndSpawn();
 
 function prepareAndSpawn() {
-  if (!args.includes('--no-build')) execFileSync(process.execPath, [path.join(root, 'build', 'build.js')], { stdio: 'inherit' });
+  if (!args.includes('--no-build')) {
+    execFileSync(process.execPath, [path.join(root, 'build', 'build.js')], { stdio: 'inherit' });
+    buildSampleApp();
+  }
   // The integration tests' control plane: built from Go modules once, then cached (test/cluster/build).
   const clusterBin = execFileSync('bash', [path.join(root, 'test', 'cluster', 'build')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
   const caDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-stack-ca-'));
@@ -29,6 +32,18 @@ function prepareAndSpawn() {
   });
   fs.rmSync(caDir, { recursive: true, force: true });
   process.exit(status ?? 1);
+}
+
+// The example app is its own package (its Dockerfile builds it alone): install it when its lockfile
+// changed since the last install, then compile it, as its README says.
+function buildSampleApp() {
+  const app = path.join(root, 'examples', 'sample-app');
+  const stamp = path.join(app, 'node_modules', '.package-lock.json');
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  if (!fs.existsSync(stamp) || fs.statSync(stamp).mtimeMs < fs.statSync(path.join(app, 'package-lock.json')).mtimeMs) {
+    execFileSync(npm, ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: app, stdio: 'inherit' });
+  }
+  execFileSync(npm, ['run', '--silent', 'build'], { cwd: app, stdio: 'inherit' });
 }
 
 function collect(dir) {

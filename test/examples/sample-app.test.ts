@@ -1,0 +1,189 @@
+import * as assert from 'node:assert/strict';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type SampleApp, startSampleApp } from './sample-app-process';
+
+type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+async function call(app: SampleApp, method: string, path: string, body?: unknown, contentType = 'application/json') {
+  const response = await fetch(`${app.url}${path}`, { method, headers: body === undefined ? undefined : { 'content-type': contentType }, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+  return { status: response.status, body: (await response.json()) as Json, headers: response.headers };
+}
+
+describe('sample app: the HTTP API', function () {
+  this.timeout(30000);
+  let app: SampleApp;
+  before(async () => {
+    app = await startSampleApp();
+  });
+  after(() => app?.stop());
+
+  it('GET / greets and lists the endpoints; GET /health reports the database and telemetry', async () => {
+    const root = await call(app, 'GET', '/');
+    assert.equal(root.status, 200);
+    assert.equal(root.body.greeting, 'Hello from GitOps Sample App with Observability!');
+    assert.ok(root.body.endpoints.includes('POST /api/orders'));
+    const health = await call(app, 'GET', '/health');
+    assert.equal(health.status, 200);
+    assert.equal(health.body.status, 'ok');
+    assert.equal(health.body.checks.database.status, 'ok');
+    assert.deepEqual(health.body.checks.telemetry, { traces: 'off', profiles: 'off' });
+  });
+
+  it('creates and lists users, refusing bad input with what is wrong and duplicates with 409', async () => {
+    const created = await call(app, 'POST', '/api/users', { name: ' Ada Lovelace ', email: 'ada@example.com' });
+    assert.equal(created.status, 201);
+    assert.equal(created.body.name, 'Ada Lovelace');
+    assert.ok(Number.isInteger(created.body.id));
+    const list = await call(app, 'GET', '/api/users');
+    assert.ok(list.body.some((u: Json) => u.email === 'ada@example.com'));
+    const bad = await call(app, 'POST', '/api/users', { name: '', email: 'nope' });
+    assert.equal(bad.status, 400);
+    assert.deepEqual(bad.body.details, ['name: required, a non-empty string', 'email: required, an e-mail address such as ada@example.com']);
+    assert.equal((await call(app, 'POST', '/api/users', { name: 'Ada', email: 'ADA@example.com' })).status, 409, 'e-mail addresses compare ignoring case');
+    assert.equal((await call(app, 'POST', '/api/users', '{"name": "x",')).body.error, 'the body is not valid JSON');
+    assert.equal((await call(app, 'POST', '/api/users', 'name=x', 'application/x-www-form-urlencoded')).status, 415);
+    assert.equal((await call(app, 'POST', '/api/users', [1, 2])).status, 400);
+  });
+
+  it('lists and searches products by name and category', async () => {
+    const all = await call(app, 'GET', '/api/products');
+    assert.equal(all.body.count, 8);
+    const books = await call(app, 'GET', '/api/products?category=books');
+    assert.deepEqual(books.body.products.map((p: Json) => p.category), ['books', 'books', 'books']);
+    const search = await call(app, 'GET', '/api/products?search=OPS');
+    assert.deepEqual(search.body.products.map((p: Json) => p.name), ['GitOps Cookbook']);
+    assert.equal((await call(app, 'GET', '/api/products?search=%25')).body.count, 0, "'%' is searched for, not a wildcard");
+    assert.equal((await call(app, 'GET', `/api/products?search=${'x'.repeat(101)}`)).status, 400);
+  });
+
+  it('places orders in a transaction: totals, stock, and clear 400/404/409 answers', async () => {
+    const user = (await call(app, 'POST', '/api/users', { name: 'Grace', email: 'grace@example.com' })).body;
+    const order = await call(app, 'POST', '/api/orders', { userId: user.id, items: [{ productId: 1, quantity: 2 }, { productId: 8, quantity: 1 }] });
+    assert.equal(order.status, 201);
+    assert.equal(order.body.total, 2 * 49.99 + 19.99);
+    const stock = (await call(app, 'GET', '/api/products?search=Kubernetes')).body.products[0].stock;
+    assert.equal(stock, 118);
+    const invalid = await call(app, 'POST', '/api/orders', { userId: 'x', items: [{ productId: 1, quantity: 0 }, { productId: 1, quantity: 1 }] });
+    assert.equal(invalid.status, 400);
+    assert.deepEqual(invalid.body.details, ['userId: required, a positive integer', 'items[0].quantity: an integer from 1 to 100', 'items: each product at most once']);
+    assert.equal((await call(app, 'POST', '/api/orders', { userId: 999, items: [{ productId: 1, quantity: 1 }] })).status, 404);
+    const missing = await call(app, 'POST', '/api/orders', { userId: user.id, items: [{ productId: 2, quantity: 1 }, { productId: 999, quantity: 1 }] });
+    assert.equal(missing.status, 404);
+    assert.equal((await call(app, 'GET', '/api/products?search=GitOps')).body.products[0].stock, 80, 'a failed order changes no stock');
+    const tooMany = await call(app, 'POST', '/api/orders', { userId: user.id, items: [{ productId: 6, quantity: 16 }] });
+    assert.deepEqual([tooMany.status, tooMany.body.error], [409, 'product 6 has 15 in stock, 16 ordered']);
+  });
+
+  it('GET /api/slow takes its time; GET /api/error fails for real with 500; unknown routes and methods get 404 and 405', async () => {
+    const started = Date.now();
+    const slow = await call(app, 'GET', '/api/slow?ms=300');
+    assert.equal(slow.body.delayedMs, 300);
+    assert.ok(Date.now() - started >= 290);
+    const error = await call(app, 'GET', '/api/error');
+    assert.deepEqual([error.status, error.body.detail], [500, 'no such table: inventory_audit']);
+    assert.equal((await call(app, 'GET', '/api/nothing')).status, 404);
+    const wrong = await call(app, 'DELETE', '/api/users');
+    assert.deepEqual([wrong.status, wrong.headers.get('allow')], [405, 'GET, POST']);
+  });
+
+  it('keeps its data across restarts and migrates once', async () => {
+    const again = await startSampleApp({}, app.databasePath);
+    try {
+      assert.ok((await call(again, 'GET', '/api/users')).body.some((u: Json) => u.email === 'ada@example.com'));
+      assert.equal((await call(again, 'GET', '/api/products')).body.count, 8, 'seed data inserted once');
+    } finally {
+      await again.stop();
+    }
+  });
+});
+
+/** An OTLP/HTTP receiver (JSON encoding) for the test: what the app exports lands here. */
+function otlpReceiver() {
+  const spans: Json[] = [];
+  const metrics: Json[] = [];
+  const server = http.createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      const data = JSON.parse(body || '{}');
+      if (request.url === '/v1/traces') {
+        for (const rs of data.resourceSpans ?? []) for (const ss of rs.scopeSpans ?? []) for (const span of ss.spans ?? []) spans.push({ ...span, resource: rs.resource });
+      } else if (request.url === '/v1/metrics') {
+        for (const rm of data.resourceMetrics ?? []) for (const sm of rm.scopeMetrics ?? []) metrics.push(...(sm.metrics ?? []));
+      }
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end('{}');
+    });
+  });
+  return { spans, metrics, server, listen: () => new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port))) };
+}
+
+const attribute = (item: Json, key: string) => {
+  const value = item.attributes?.find((a: Json) => a.key === key)?.value;
+  return value?.stringValue ?? value?.intValue ?? value?.boolValue;
+};
+
+async function eventually<T>(what: string, probe: () => T | undefined, timeoutMs = 15000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('sample app: telemetry', function () {
+  this.timeout(60000);
+
+  it('exports a server span per endpoint with service.name=sample-app, logs carry the same trace ids, and the error endpoint records an error span', async () => {
+    const receiver = otlpReceiver();
+    const port = await receiver.listen();
+    const app = await startSampleApp({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_METRIC_EXPORT_INTERVAL: '500' });
+    try {
+      const routes: [string, string, unknown?][] = [['GET', '/'], ['GET', '/api/users'], ['POST', '/api/users', { name: 'Otel', email: 'otel@example.com' }], ['GET', '/api/products'], ['POST', '/api/orders', { userId: 1, items: [{ productId: 3, quantity: 1 }] }], ['GET', '/api/slow?ms=50'], ['GET', '/api/error']];
+      for (const [method, path, body] of routes) await call(app, method, path, body);
+      const server = (route: string, method: string) => receiver.spans.find((s) => s.kind === 2 && attribute(s, 'http.route') === route && attribute(s, 'http.request.method') === method);
+      for (const [method, path] of routes) {
+        const span = await eventually(`${method} ${path} span`, () => server(path.split('?')[0], method));
+        assert.equal(attribute(span.resource, 'service.name'), 'sample-app');
+        assert.equal(span.name, `${method} ${path.split('?')[0]}`);
+      }
+      const error = server('/api/error', 'GET');
+      assert.equal(error.status.code, 2, 'status ERROR');
+      assert.equal(attribute(error, 'http.response.status_code'), 500);
+      const query = await eventually('the failed query span', () => receiver.spans.find((s) => s.name === 'SELECT inventory_audit'));
+      assert.equal(query.traceId, error.traceId);
+      assert.equal(query.parentSpanId, error.spanId);
+      assert.ok(query.events.some((e: Json) => e.name === 'exception' && attribute(e, 'exception.message') === 'no such table: inventory_audit'));
+      // Every request's log line carries its span's trace id.
+      const requestLogs = app.logs.filter((l) => l.msg === 'request');
+      assert.equal(requestLogs.length, routes.length);
+      for (const line of requestLogs) {
+        const span = server(String(line.path), String(line.method));
+        assert.equal(line.trace_id, span.traceId, `${line.method} ${line.path}`);
+        assert.equal(line.span_id, span.spanId);
+      }
+      const duration = await eventually('the request duration metric', () => receiver.metrics.find((m) => m.name === 'http.server.request.duration'));
+      assert.equal(duration.unit, 's');
+    } finally {
+      await app.stop();
+      receiver.server.close();
+    }
+  });
+
+  it('keeps serving when the telemetry endpoints are unreachable', async () => {
+    const app = await startSampleApp({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1', PYROSCOPE_SERVER_ADDRESS: 'http://127.0.0.1:1', OTEL_BSP_SCHEDULE_DELAY: '100' });
+    try {
+      for (let i = 0; i < 5; i++) assert.equal((await call(app, 'GET', '/api/products')).status, 200);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const health = await call(app, 'GET', '/health');
+      assert.equal(health.status, 200);
+      assert.match(health.body.checks.telemetry.traces, /^on /);
+      assert.match(health.body.checks.telemetry.profiles, /^on /);
+    } finally {
+      await app.stop();
+    }
+  });
+});
