@@ -7,6 +7,7 @@ import { UserError } from '../user-error';
 import type { Application } from './application';
 import { parseEnvironments } from './environments';
 import { applicationName, MANAGED_BY, renderRegistration, type Registration, type Trigger } from './render-registration';
+import { traced } from '../telemetry/task-trace';
 
 /** ArgoCDRegister's inputs, as task.json declares them. */
 export interface ArgoCdRegisterInputs {
@@ -131,7 +132,7 @@ export async function argocdRegister(host: TaskHost, inputs: ArgoCdRegisterInput
   await host.group('Register with Argo CD', async () => {
     // All objects pass the API server's validation (CRD schemas included) before any is applied.
     await serverSideApply(objects, rendered, { dryRun: true });
-    const results = await serverSideApply(objects, rendered);
+    const results = await traced('apply Argo CD registration', { 'k8s.namespace.name': r.namespace }, () => serverSideApply(objects, rendered));
     for (const result of results) log(`${result.kind} ${result.name}: ${result.change}`);
     applied.push(...results);
   });
@@ -159,7 +160,7 @@ export async function argocdRegister(host: TaskHost, inputs: ArgoCdRegisterInput
     const client = new ApplicationClient(config);
     const failures: string[] = [];
     for (const name of names) {
-      const outcome = await host.group(`Sync and wait: ${name}`, () => waitForSync(client, { namespace: r.namespace, name, revision, timeoutMs }, log));
+      const outcome = await host.group(`Sync and wait: ${name}`, () => traced(`sync and wait ${name}`, { 'argocd.application': name }, () => waitForSync(client, { namespace: r.namespace, name, revision, timeoutMs }, log)));
       health[name] = outcome.app?.status?.health?.status ?? 'Unknown';
       if (!outcome.healthy) failures.push(outcome.reason);
     }

@@ -3,6 +3,7 @@ import { UserError } from '../user-error';
 import type { ArmClients } from './arm-clients';
 import type { DesiredStack } from './desired-stack';
 import { ACR_PULL_ROLE, armProblem, clusterBody, roleAssignmentName, type CurrentState, type PlannedChange } from './provisioning-plan';
+import { traced } from '../telemetry/task-trace';
 
 export interface Provisioned {
   cluster: ManagedCluster;
@@ -19,7 +20,7 @@ const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function step<T>(doing: string, log: (line: string) => void, body: () => Promise<T>): Promise<T> {
   const started = Date.now();
   try {
-    const result = await body();
+    const result = await traced(doing, { 'cloud.provider': 'azure' }, body);
     log(`${doing}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return result;
   } catch (error) {

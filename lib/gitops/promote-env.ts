@@ -11,6 +11,7 @@ import { promote, type PromoteRequest, type PromoteResult } from './promote';
 import type { PullRequestOptions } from './pull-request';
 import { revertPromotion } from './revert';
 import { fillPattern } from './path-pattern';
+import { traced } from '../telemetry/task-trace';
 
 /** PromoteEnv's inputs, as task.json declares them (the CLI's `promote` takes the same). */
 export interface PromoteEnvInputs {
@@ -143,7 +144,7 @@ export async function promoteEnv(host: TaskHost, inputs: PromoteEnvInputs): Prom
         return `Pull request ${pullRequest.id}: ${pullRequest.url}`;
       }
       host.progress(30, 'waiting for the pull request');
-      revision = await pullRequests!.waitForMerge(azureRepos!, inputs.configRepoUrl, pullRequest.id, (inputs.timeoutMinutes ?? 10) * 60_000, log);
+      revision = await traced('wait for pull request merge', { 'vcs.change.id': pullRequest.id }, () => pullRequests!.waitForMerge(azureRepos!, inputs.configRepoUrl, pullRequest.id, (inputs.timeoutMinutes ?? 10) * 60_000, log));
       host.info(`Pull request ${pullRequest.id} completed as ${revision}.`);
     }
 
@@ -157,7 +158,7 @@ export async function promoteEnv(host: TaskHost, inputs: PromoteEnvInputs): Prom
       const applications = apps.map((app) => fillPattern(inputs.applicationPattern ?? '{app}-{env}', app, inputs.targetEnvironment));
       const failures: string[] = [];
       for (const name of applications) {
-        const outcome = await host.group(`Wait for Argo CD ${name}`, () => waitForSync(client, { namespace, name, revision, timeoutMs }, log));
+        const outcome = await host.group(`Wait for Argo CD ${name}`, () => traced(`verify ${name}`, { 'argocd.application': name, 'vcs.ref.head.revision': revision }, () => waitForSync(client, { namespace, name, revision, timeoutMs }, log)));
         if (!outcome.healthy) failures.push(outcome.reason);
       }
       if (failures.length) {

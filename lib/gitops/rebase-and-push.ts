@@ -1,5 +1,6 @@
 import { UserError } from '../user-error';
 import type { Git } from './git';
+import { traced } from '../telemetry/task-trace';
 
 export interface PushOutcome {
   /** The commit the branch points at afterwards. */
@@ -19,7 +20,7 @@ const REJECTED = /\[rejected\]|\(fetch first\)|\(non-fast-forward\)|cannot lock 
  */
 export async function rebaseAndPush(git: Git, branch: string, retries: number, log: (line: string) => void): Promise<PushOutcome> {
   for (let attempt = 1; ; attempt++) {
-    const push = await git.exec(['push', '--porcelain', 'origin', `HEAD:refs/heads/${branch}`]);
+    const push = await traced('git push', { 'vcs.ref.head.name': branch, 'gitops_stack.push.attempt': attempt }, () => git.exec(['push', '--porcelain', 'origin', `HEAD:refs/heads/${branch}`]));
     if (push.code === 0) return { sha: (await git.run(['rev-parse', 'HEAD'], 'git rev-parse')).trim(), pushed: true, attempts: attempt };
     const output = `${push.stdout}\n${push.stderr}`;
     if (!REJECTED.test(output)) {

@@ -3,6 +3,7 @@ import type { TaskHost } from '../pipeline/task-host';
 import { type DeployObservabilityInputs, type StackSecrets, stackOptions } from './options';
 import { NAMESPACE_LABEL, renderStack, toYaml } from './render-stack';
 import { inventorySelector, STACK_SECRET } from './workload';
+import { traced } from '../telemetry/task-trace';
 
 /**
  * The DeployObservability task: `render` prints the stack's manifests; `apply`
@@ -23,7 +24,7 @@ export async function deployObservability(host: TaskHost, inputs: DeployObservab
   const { objectsApi } = await import('../kube/server-side-apply');
   const { waitForRollout } = await import('../kube/wait-for-rollout');
   const { applyStack, deleteStack } = await import('./apply-stack');
-  const { assertReachable, existingPassword, publicGrafanaUrl } = await import('./cluster');
+  const { assertReachable, existingCredentials, otlpAgentsEndpoint, publicGrafanaUrl } = await import('./cluster');
   const config = kubeConfigFromInputs(host, inputs);
   await assertReachable(config, inputs.clusterAccess === 'serviceConnection' ? 'kubernetesServiceConnection' : 'kubeconfig');
   const objects = objectsApi(config);
@@ -34,12 +35,12 @@ export async function deployObservability(host: TaskHost, inputs: DeployObservab
     return `Deleted ${deleted.length} objects from namespace ${o.namespace}; the namespace and its volumes are kept.`;
   }
 
-  const secrets = await stackSecrets(host, inputs, await existingPassword(config, o.namespace));
+  const secrets = stackSecrets(host, inputs, await existingCredentials(config, o.namespace));
   const rendered = renderStack(o, secrets);
-  const result = await host.group(`Apply ${rendered.length} objects to ${o.namespace}`, () => applyStack(objects, rendered, o.namespace, (line) => host.info(line)));
+  const result = await host.group(`Apply ${rendered.length} objects to ${o.namespace}`, () => traced('apply observability stack', { 'k8s.namespace.name': o.namespace }, () => applyStack(objects, rendered, o.namespace, (line) => host.info(line))));
   host.progress(60, 'applied');
   const selector = `${inventorySelector},${NAMESPACE_LABEL}=${o.namespace}`;
-  await host.group('Wait for every component to be ready', () => waitForRollout(config, o.namespace, inputs.waitTimeoutMinutes * 60_000, (line) => host.info(line), { labelSelector: selector }));
+  await host.group('Wait for every component to be ready', () => traced('wait for rollout', { 'k8s.namespace.name': o.namespace }, () => waitForRollout(config, o.namespace, inputs.waitTimeoutMinutes * 60_000, (line) => host.info(line), { labelSelector: selector })));
 
   const url = await publicGrafanaUrl(config, o);
   host.setOutput('namespace', o.namespace);
@@ -48,6 +49,12 @@ export async function deployObservability(host: TaskHost, inputs: DeployObservab
     host.setOutput('grafanaAdminPassword', secrets.grafanaAdminPassword, { secret: true });
   }
   if (o.components.has('alloy')) host.setOutput('otlpEndpoint', `http://alloy.${o.namespace}.svc.cluster.local:4318`);
+  if (o.otlpAgents) {
+    const agents = await otlpAgentsEndpoint(config, o);
+    if (agents) host.setOutput('otlpPublicEndpoint', agents);
+    else host.warning('The OTLP load balancer has no address yet; read it later from the Service alloy-agents.');
+    host.setOutput('otlpToken', secrets.otlpToken!, { secret: true });
+  }
   const changed = result.applied.filter((a) => a.change !== 'unchanged');
   host.summary(`DeployObservability: ${o.namespace}`, [
     '| component | image |', '| --- | --- |',
@@ -57,9 +64,13 @@ export async function deployObservability(host: TaskHost, inputs: DeployObservab
   return `Observability stack in ${o.namespace} is ready: ${changed.length} of ${result.applied.length} objects changed, ${result.pruned.length} pruned.`;
 }
 
-/** The admin password: the input, else the one an earlier apply generated (so re-applies change nothing), else a new one. Registered at once. */
-async function stackSecrets(host: TaskHost, inputs: DeployObservabilityInputs, existing: string | undefined): Promise<StackSecrets> {
-  const grafanaAdminPassword = inputs.grafanaAdminPassword || existing || randomBytes(24).toString('base64url');
-  host.setSecret(grafanaAdminPassword);
-  return { grafanaAdminPassword, storageAccountKey: inputs.storageAccountKey, slackWebhookUrl: inputs.alertSlackWebhookUrl };
+/**
+ * The credentials: each input, else what an earlier apply generated (so re-applies change nothing),
+ * else new random ones. Registered as secrets at once.
+ */
+function stackSecrets(host: TaskHost, inputs: DeployObservabilityInputs, existing: { grafanaAdminPassword?: string; otlpToken?: string }): StackSecrets {
+  const grafanaAdminPassword = inputs.grafanaAdminPassword || existing.grafanaAdminPassword || randomBytes(24).toString('base64url');
+  const otlpToken = inputs.otlpExposure !== 'none' ? inputs.otlpToken || existing.otlpToken || randomBytes(32).toString('hex') : undefined;
+  for (const value of [grafanaAdminPassword, otlpToken]) if (value) host.setSecret(value);
+  return { grafanaAdminPassword, storageAccountKey: inputs.storageAccountKey, slackWebhookUrl: inputs.alertSlackWebhookUrl, otlpToken };
 }

@@ -9,4 +9,4 @@ import definition from './task.json';
 import validateInputs from 'input-validator:./task.json';
 
 const host = new AzurePipelinesHost();
-void runTask(host, () => deployObservability(host, readInputs<DeployObservabilityInputs>(definition as TaskDefinition, validateInputs, host)));
+void runTask(host, () => deployObservability(host, readInputs<DeployObservabilityInputs>(definition as TaskDefinition, validateInputs, host)), definition.name);

@@ -8,4 +8,4 @@ import definition from './task.json';
 import validateInputs from 'input-validator:./task.json';
 
 const host = new AzurePipelinesHost();
-void runTask(host, () => promoteEnv(host, readInputs<PromoteEnvInputs>(definition as TaskDefinition, validateInputs, host)));
+void runTask(host, () => promoteEnv(host, readInputs<PromoteEnvInputs>(definition as TaskDefinition, validateInputs, host)), definition.name);

@@ -9,4 +9,4 @@ import definition from './task.json';
 import validateInputs from 'input-validator:./task.json';
 
 const host = new AzurePipelinesHost();
-void runTask(host, () => provisionAks(host, readInputs<ProvisionAksInputs>(definition as TaskDefinition, validateInputs, host)));
+void runTask(host, () => provisionAks(host, readInputs<ProvisionAksInputs>(definition as TaskDefinition, validateInputs, host)), definition.name);
