@@ -1,6 +1,7 @@
 import type { TaskDefinition } from '../pipeline/task-definition';
 import argocdRegister from '../../tasks/argocd-register/task.json';
 import deployObservability from '../../tasks/deploy-observability/task.json';
+import exportPipelineTrace from '../../tasks/export-pipeline-trace/task.json';
 import promoteEnv from '../../tasks/promote-env/task.json';
 import provisionAks from '../../tasks/provision-aks/task.json';
 
@@ -10,4 +11,5 @@ export const TASK_DEFINITIONS: Record<string, TaskDefinition> = {
   'deploy-observability': deployObservability as TaskDefinition,
   'argocd-register': argocdRegister as TaskDefinition,
   'promote-env': promoteEnv as TaskDefinition,
+  'export-pipeline-trace': exportPipelineTrace as TaskDefinition,
 };

@@ -21,6 +21,8 @@ export interface AzureDevOpsOptions {
   project: string;
   projectRoot: string;
   token: string;
+  /** Builds of the project by id, each with its timeline records, as the Build API returns them. */
+  builds?: Record<string, { build: Record<string, unknown>; records: Record<string, unknown>[] }>;
 }
 
 interface PullRequest {
@@ -41,6 +43,7 @@ interface PullRequest {
 
 const LOCATION_AREA = 'e81700f7-3be2-46de-8624-2eb35882fcaa';
 const GIT_AREA = '4e080c62-fa21-4fbc-8fef-2a10a2b38049';
+const BUILD_AREA = '965220d5-5bb9-42cf-8d67-9b146df2a5a4';
 const BUILD_SERVICE = { id: '2a3c6f8e-5f1e-4d5e-9a51-0c1c6f7d9b11', displayName: 'gitops Build Service (contoso)' };
 
 function json(res: ServerResponse, status: number, body: unknown) {
@@ -81,7 +84,22 @@ export function createFake(options: AzureDevOpsOptions): Fake {
         return json(res, 200, { count: 1, value: [location(LOCATION_AREA, 'Location', 'ResourceAreas', '_apis/{resource}/{areaId}')] });
       }
       if (request.method === 'GET' && p === `${orgLower}/_apis/resourceareas`) {
-        return json(res, 200, { count: 1, value: [{ id: GIT_AREA, name: 'git', locationUrl: `${baseUrl}${org}/` }] });
+        return json(res, 200, { count: 2, value: [{ id: GIT_AREA, name: 'git', locationUrl: `${baseUrl}${org}/` }, { id: BUILD_AREA, name: 'build', locationUrl: `${baseUrl}${org}/` }] });
+      }
+      if (request.method === 'OPTIONS' && p === `${orgLower}/_apis/build`) {
+        return json(res, 200, {
+          count: 2,
+          value: [
+            location('0cd358e1-9217-4d94-8269-1c1ee6f93dcf', 'build', 'Builds', '{project}/_apis/{area}/{resource}/{buildId}'),
+            location('8baac422-4c6e-4de5-8532-db96d92acffa', 'build', 'Timeline', '{project}/_apis/{area}/builds/{buildId}/{resource}/{timelineId}'),
+          ],
+        });
+      }
+      const buildPath = new RegExp(`^${orgLower}/([^/]+)/_apis/build/builds/(\\d+)(/timeline)?/?$`).exec(p);
+      if (buildPath && request.method === 'GET') {
+        const found = decodeURIComponent(buildPath[1]) === options.project.toLowerCase() ? options.builds?.[buildPath[2]] : undefined;
+        if (!found) return json(res, 404, { message: `TF215017: The requested build ${buildPath[2]} could not be found.`, typeKey: 'BuildNotFoundException' });
+        return json(res, 200, buildPath[3] ? { id: `timeline-${buildPath[2]}`, changeId: found.records.length, records: found.records } : { id: Number(buildPath[2]), ...found.build });
       }
       if (request.method === 'OPTIONS' && p === `${orgLower}/_apis/git`) {
         return json(res, 200, {

@@ -20,7 +20,7 @@ describe('packaging: npm run package', function () {
   });
 
   it('holds every task folder as one bundle plus task-lib resources, and no node_modules', () => {
-    assert.deepEqual(TASKS, ['argocd-register', 'deploy-observability', 'promote-env', 'provision-aks']);
+    assert.deepEqual(TASKS, ['argocd-register', 'deploy-observability', 'export-pipeline-trace', 'promote-env', 'provision-aks']);
     for (const task of TASKS) {
       const files = entries.filter((e) => e.startsWith(`tasks/${task}/`)).map((e) => e.slice(`tasks/${task}/`.length));
       const top = [...new Set(files.map((f) => f.split('/')[0]).filter(Boolean))].sort();
