@@ -11,14 +11,24 @@ export async function assertReachable(config: k8s.KubeConfig, input: string): Pr
   });
 }
 
-/** The admin password an earlier apply stored, if any. */
-export async function existingPassword(config: k8s.KubeConfig, namespace: string): Promise<string | undefined> {
+/** The generated credentials an earlier apply stored (admin password, OTLP token), if any. */
+export async function existingCredentials(config: k8s.KubeConfig, namespace: string): Promise<{ grafanaAdminPassword?: string; otlpToken?: string }> {
   const secret = await config.makeApiClient(k8s.CoreV1Api).readNamespacedSecret({ name: STACK_SECRET, namespace }).catch((error: { code?: number }) => {
     if (error.code === 404) return undefined;
     throw error;
   });
-  const encoded = secret?.data?.['grafana-admin-password'];
-  return encoded ? Buffer.from(encoded, 'base64').toString('utf8') : undefined;
+  const decode = (key: string) => (secret?.data?.[key] ? Buffer.from(secret.data[key], 'base64').toString('utf8') : undefined);
+  return { grafanaAdminPassword: decode('grafana-admin-password'), otlpToken: decode('otlp-token') };
+}
+
+/** Where agents outside the cluster reach the OTLP endpoint: the ingress host, or the load balancer once it has an address. */
+export async function otlpAgentsEndpoint(config: k8s.KubeConfig, o: StackOptions): Promise<string | undefined> {
+  if (!o.otlpAgents) return undefined;
+  if (o.otlpAgents.exposure === 'Ingress') return `https://${o.otlpAgents.host}`;
+  const service = await config.makeApiClient(k8s.CoreV1Api).readNamespacedService({ name: 'alloy-agents', namespace: o.namespace });
+  const ingress = service.status?.loadBalancer?.ingress?.[0];
+  const address = ingress?.ip ?? ingress?.hostname;
+  return address ? `http://${address}:4319` : undefined;
 }
 
 /** The load balancer's address once it has one; otherwise the URL the render knows (ingress host or in-cluster service). */

@@ -26,6 +26,9 @@ export interface DeployObservabilityInputs {
   grafanaIngressHost?: string;
   grafanaIngressClass?: string;
   grafanaAdminPassword?: string;
+  otlpExposure: 'none' | 'LoadBalancer' | 'Ingress';
+  otlpIngressHost?: string;
+  otlpToken?: string;
   environments: string;
   alertEmailRecipients?: string;
   alertSlackWebhookUrl?: string;
@@ -42,6 +45,8 @@ export interface StackOptions {
   storageClassName?: string;
   retentionDays: number;
   grafana: { exposure: 'ClusterIP' | 'LoadBalancer' | 'Ingress'; host?: string; ingressClass?: string };
+  /** Alloy's OTLP receiver for agents outside the cluster, behind a bearer token; off by default. */
+  otlpAgents?: { exposure: 'LoadBalancer' | 'Ingress'; host?: string };
   environments: string[];
   /** Recipients per environment; '*' is every environment. */
   email: Record<string, string[]>;
@@ -52,6 +57,7 @@ export interface StackSecrets {
   grafanaAdminPassword: string;
   storageAccountKey?: string;
   slackWebhookUrl?: string;
+  otlpToken?: string;
 }
 
 const list = (value: string | undefined) => (value ?? '').split(',').map((v) => v.trim()).filter(Boolean);
@@ -70,6 +76,7 @@ export function stackOptions(inputs: DeployObservabilityInputs): StackOptions {
     if (environment !== '*' && !environments.includes(environment)) problems.push(`Input 'alertEmailRecipients': '${entry}' names environment '${environment}', which is not in 'environments' (${environments.join(', ')}).`);
     (email[environment] ??= []).push(address);
   }
+  if (inputs.otlpExposure && inputs.otlpExposure !== 'none' && !components.has('alloy')) problems.push("Input 'otlpExposure': the OTLP endpoint for agents is Alloy's; add alloy to 'components'.");
   if (problems.length) throw new UserError(problems.join('\n'));
   return {
     namespace: inputs.namespace,
@@ -82,6 +89,7 @@ export function stackOptions(inputs: DeployObservabilityInputs): StackOptions {
     storageClassName: inputs.storageClassName || undefined,
     retentionDays: inputs.retentionDays,
     grafana: { exposure: inputs.grafanaExposure, host: inputs.grafanaIngressHost, ingressClass: inputs.grafanaIngressClass || undefined },
+    otlpAgents: inputs.otlpExposure && inputs.otlpExposure !== 'none' ? { exposure: inputs.otlpExposure, host: inputs.otlpIngressHost } : undefined,
     environments,
     email,
     slack: Boolean(inputs.alertSlackWebhookUrl),

@@ -1,5 +1,5 @@
 import type { StackOptions } from '../options';
-import { configMap, type K8sObject, labels, statelessWorkload } from '../workload';
+import { configMap, type K8sObject, labels, secretEnv, service, statelessWorkload } from '../workload';
 
 /**
  * Alloy's pipeline in its own syntax: pod logs read through the Kubernetes API
@@ -72,6 +72,22 @@ ${outputs.map((line) => String(line).replace(/\[.*\]/, '[otelcol.processor.batch
 otelcol.processor.batch "apps" {
   output {
 ${outputs.join('\n')}
+  }
+}`);
+  }
+  if (outputs.length && o.otlpAgents) {
+    // Agents outside the cluster (pipeline traces) send here, with the token from the Secret.
+    blocks.push(`otelcol.auth.bearer "agents" {
+  token = sys.env("OTLP_TOKEN")
+}
+
+otelcol.receiver.otlp "agents" {
+  http {
+    endpoint = "0.0.0.0:4319"
+    auth     = otelcol.auth.bearer.agents.handler
+  }
+  output {
+${outputs.map((line) => String(line).replace(/\[.*\]/, '[otelcol.processor.batch.apps.input]')).join('\n')}
   }
 }`);
   }
@@ -175,14 +191,37 @@ function rbac(o: StackOptions): K8sObject[] {
   ];
 }
 
+/** The agents' endpoint: its own Service (a load balancer, or behind an Ingress with TLS), port 4319 only. */
+function agentsEndpoint(o: StackOptions): K8sObject[] {
+  if (!o.otlpAgents) return [];
+  const exposed = service(o, 'alloy', [{ name: 'otlp-agents', port: 4319 }], o.otlpAgents.exposure === 'LoadBalancer' ? 'LoadBalancer' : 'ClusterIP');
+  exposed.metadata!.name = 'alloy-agents';
+  if (o.otlpAgents.exposure === 'LoadBalancer') return [exposed];
+  return [
+    exposed,
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'alloy-agents', namespace: o.namespace, labels: labels('alloy') },
+      spec: {
+        ingressClassName: o.grafana.ingressClass,
+        tls: [{ hosts: [o.otlpAgents.host!], secretName: 'alloy-agents-tls' }],
+        rules: [{ host: o.otlpAgents.host, http: { paths: [{ path: '/v1/', pathType: 'Prefix', backend: { service: { name: 'alloy-agents', port: { name: 'otlp-agents' } } } }] } }],
+      },
+    },
+  ];
+}
+
 export function alloy(o: StackOptions): K8sObject[] {
   const config = configMap(o, 'alloy', 'alloy-config', { 'config.alloy': alloyConfig(o) });
   return [
     ...rbac(o),
+    ...agentsEndpoint(o),
     ...statelessWorkload(o, {
       component: 'alloy',
       args: ['run', '/etc/alloy/config.alloy', '--server.http.listen-addr=0.0.0.0:12345', '--storage.path=/var/lib/alloy/data', '--stability.level=generally-available'],
-      ports: [{ name: 'http', port: 12345 }, { name: 'otlp-grpc', port: 4317 }, { name: 'otlp-http', port: 4318 }, { name: 'profiles', port: 4041 }],
+      ports: [{ name: 'http', port: 12345 }, { name: 'otlp-grpc', port: 4317 }, { name: 'otlp-http', port: 4318 }, { name: 'profiles', port: 4041 }, ...(o.otlpAgents ? [{ name: 'otlp-agents', port: 4319 }] : [])],
+      env: o.otlpAgents ? [secretEnv('OTLP_TOKEN', 'otlp-token')] : undefined,
       config,
       configPath: '/etc/alloy',
       user: 473,

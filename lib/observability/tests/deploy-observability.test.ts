@@ -50,8 +50,9 @@ describe('DeployObservability against the real control plane', function () {
     let checked = 0;
     for (const [i, components] of componentSets.entries()) {
       for (const storage of [{ storageBackend: 'filesystem' as const }, { storageBackend: 'azure-blob' as const, storageAccountName: 'stgitopsobs', storageAccountKey: secrets.storageAccountKey }]) {
-        const inputs = baseInputs({ namespace: dryRunNamespace, components, ...storage, ...exposures[(i + checked) % 3], resourceProfile: profiles[checked % 3], alertEmailRecipients: 'ops@example.com', alertSlackWebhookUrl: secrets.slackWebhookUrl, storageClassName: 'managed-csi' });
-        const rendered = renderStack(stackOptions(inputs), secrets);
+        const agents = components.includes('alloy') ? ([{ otlpExposure: 'LoadBalancer' }, { otlpExposure: 'Ingress', otlpIngressHost: 'otlp.example.com' }] as const)[checked % 2] : {};
+        const inputs = baseInputs({ namespace: dryRunNamespace, components, ...storage, ...exposures[(i + checked) % 3], ...agents, resourceProfile: profiles[checked % 3], alertEmailRecipients: 'ops@example.com', alertSlackWebhookUrl: secrets.slackWebhookUrl, storageClassName: 'managed-csi' });
+        const rendered = renderStack(stackOptions(inputs), { ...secrets, otlpToken: 'dry-run-otlp-token-0123' });
         const results = await serverSideApply(objects, rendered, { dryRun: true, concurrency: 8 });
         assert.equal(results.length, rendered.length);
         checked++;

@@ -11,7 +11,7 @@ import { UserError } from '../../user-error';
 
 export const baseInputs = (overrides: Partial<DeployObservabilityInputs> = {}): DeployObservabilityInputs => ({
   action: 'render', namespace: 'observability', components: COMPONENTS.join(','), resourceProfile: 'small', storageBackend: 'filesystem',
-  volumeSize: '10Gi', retentionDays: 14, grafanaExposure: 'ClusterIP', environments: 'dev,staging,prod', waitTimeoutMinutes: 15, ...overrides,
+  volumeSize: '10Gi', retentionDays: 14, grafanaExposure: 'ClusterIP', otlpExposure: 'none', environments: 'dev,staging,prod', waitTimeoutMinutes: 15, ...overrides,
 });
 const azure = { storageBackend: 'azure-blob' as const, storageAccountName: 'stgitopsobs', storageAccountKey: 'c3RvcmFnZS1rZXk=', logsContainer: 'loki-chunks', tracesContainer: 'tempo-traces', profilesContainer: 'pyroscope-profiles' };
 const secrets = { grafanaAdminPassword: 'Gr4fana-admin-pw-xyz', storageAccountKey: 'c3RvcmFnZS1rZXk=AzureKey', slackWebhookUrl: 'https://hooks.slack.com/services/T000/B000/XXXXSECRET' };
@@ -96,6 +96,23 @@ describe('observability render', () => {
     const role = renderStack(stackOptions(baseInputs())).find((x) => x.kind === 'ClusterRole') as any; // eslint-disable-line @typescript-eslint/no-explicit-any
     const verbs = new Set(role.rules.flatMap((r: { verbs: string[] }) => r.verbs));
     assert.deepEqual([...verbs].sort(), ['get', 'list', 'watch']);
+  });
+
+  it('exposes an OTLP endpoint for agents outside the cluster only when asked, behind a bearer token from the Secret', () => {
+    const none = renderStack(stackOptions(baseInputs()));
+    assert.ok(!none.some((x) => x.metadata!.name === 'alloy-agents'));
+    assert.ok(!alloyConfig(stackOptions(baseInputs())).includes('otelcol.auth.bearer'));
+    const lb = stackOptions(baseInputs({ otlpExposure: 'LoadBalancer' }));
+    const objects = renderStack(lb, { ...secrets, otlpToken: 'agents-token-1234567890abcdef' });
+    const agents = objects.find((x) => x.kind === 'Service' && x.metadata!.name === 'alloy-agents') as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    assert.deepEqual([agents.spec.type, agents.spec.ports.map((p: { port: number }) => p.port)], ['LoadBalancer', [4319]], 'only the authenticated port is public');
+    const config = alloyConfig(lb);
+    assert.match(config, /otelcol\.auth\.bearer "agents" \{\n  token = sys\.env\("OTLP_TOKEN"\)\n\}/);
+    assert.match(config, /otelcol\.receiver\.otlp "agents" \{\n  http \{\n    endpoint = "0\.0\.0\.0:4319"\n    auth     = otelcol\.auth\.bearer\.agents\.handler/);
+    assert.ok(!JSON.stringify(objects.filter((x) => x.kind !== 'Secret')).includes('agents-token-1234567890abcdef'));
+    const ingress = renderStack(stackOptions(baseInputs({ otlpExposure: 'Ingress', otlpIngressHost: 'otlp.example.com' }))).find((x) => x.kind === 'Ingress' && x.metadata!.name === 'alloy-agents') as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    assert.deepEqual([ingress.spec.rules[0].host, ingress.spec.tls[0].hosts], ['otlp.example.com', ['otlp.example.com']]);
+    assert.throws(() => stackOptions(baseInputs({ otlpExposure: 'LoadBalancer', components: 'loki,grafana' })), /Input 'otlpExposure': the OTLP endpoint for agents is Alloy's/);
   });
 
   it('links the datasources both ways', () => {
