@@ -71,8 +71,11 @@ describe('pipeline templates, expanded and validated as Azure Pipelines would', 
 
   it('bootstrap wires ProvisionAks outputs into DeployObservability and ArgoCDRegister in one job', () => {
     const { expanded } = preview(path.join(REPO_ROOT, 'examples', 'templates', 'pipeline-with-bootstrap.yml')) as { expanded: Any };
-    assert.deepEqual(expanded.stages.map((s: Any) => s.stage), ['bootstrap', 'ci', 'promote_prod']);
+    assert.deepEqual(expanded.stages.map((s: Any) => s.stage), ['bootstrap', 'ci', 'promote_prod', 'trace']);
     assert.deepEqual(expanded.stages[1].dependsOn, ['bootstrap']);
+    const trace = expanded.stages[3];
+    assert.deepEqual([trace.condition, trace.dependsOn], ['always()', ['bootstrap', 'ci', 'promote_prod']], 'the run export waits for every stage, failed or not');
+    assert.equal(trace.jobs[0].steps[1].task, 'ExportPipelineTrace@0');
     const [provision, observability, argocd] = steps(expanded.stages[0].jobs[0]).filter((s: Any) => s.task);
     assert.deepEqual([provision.task, provision.name, observability.task, argocd.task], ['ProvisionAks@0', 'provision', 'DeployObservability@0', 'ArgoCDRegister@0']);
     assert.equal(observability.inputs.kubeconfig, '$(provision.kubeconfigPath)');
