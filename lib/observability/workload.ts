@@ -22,6 +22,11 @@ export function labels(component: Component): Record<string, string> {
   };
 }
 
+/** What a component's Service and workload select its pods by (stable across versions, unlike `labels`). */
+export function selectorLabels(component: Component): Record<string, string> {
+  return { 'app.kubernetes.io/name': component, 'app.kubernetes.io/part-of': 'gitops-stack-observability' };
+}
+
 const SIZES: Record<StackOptions['profile'], Record<Component, [cpu: string, memory: string, memoryLimit: string]>> = {
   small: { loki: ['100m', '256Mi', '1Gi'], tempo: ['100m', '256Mi', '1Gi'], pyroscope: ['100m', '256Mi', '1Gi'], prometheus: ['100m', '512Mi', '2Gi'], alloy: ['50m', '128Mi', '512Mi'], grafana: ['50m', '128Mi', '512Mi'] },
   medium: { loki: ['500m', '1Gi', '4Gi'], tempo: ['500m', '1Gi', '4Gi'], pyroscope: ['250m', '1Gi', '4Gi'], prometheus: ['500m', '2Gi', '8Gi'], alloy: ['250m', '512Mi', '2Gi'], grafana: ['100m', '256Mi', '1Gi'] },
@@ -42,7 +47,21 @@ export function service(o: StackOptions, component: Component, ports: { name: st
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name: component, namespace: o.namespace, labels: labels(component) },
-    spec: { type, selector: { 'app.kubernetes.io/name': component, 'app.kubernetes.io/part-of': 'gitops-stack-observability' }, ports: ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: 'TCP' })) },
+    spec: { type, selector: selectorLabels(component), ports: ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: 'TCP' })) },
+  };
+}
+
+/** An Ingress for one host with TLS (its certificate in `<name>-tls`, from cert-manager or you), to one port of a Service. */
+export function ingress(o: StackOptions, component: Component, name: string, host: string, path: string, port: string): K8sObject {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: { name, namespace: o.namespace, labels: labels(component) },
+    spec: {
+      ingressClassName: o.grafana.ingressClass,
+      tls: [{ hosts: [host], secretName: `${name}-tls` }],
+      rules: [{ host, http: { paths: [{ path, pathType: 'Prefix', backend: { service: { name, port: { name: port } } } }] } }],
+    },
   };
 }
 
@@ -114,7 +133,7 @@ export function statefulWorkload(o: StackOptions, w: WorkloadSpec): K8sObject[] 
     spec: {
       replicas: 1,
       serviceName: w.component,
-      selector: { matchLabels: { 'app.kubernetes.io/name': w.component, 'app.kubernetes.io/part-of': 'gitops-stack-observability' } },
+      selector: { matchLabels: selectorLabels(w.component) },
       persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
       template: podTemplate(o, w),
       volumeClaimTemplates: [
@@ -139,7 +158,7 @@ export function statelessWorkload(o: StackOptions, w: WorkloadSpec): K8sObject[]
     spec: {
       replicas: 1,
       strategy: { type: 'Recreate' },
-      selector: { matchLabels: { 'app.kubernetes.io/name': w.component, 'app.kubernetes.io/part-of': 'gitops-stack-observability' } },
+      selector: { matchLabels: selectorLabels(w.component) },
       template: podTemplate(o, w),
     },
   };

@@ -1,5 +1,5 @@
 import type { StackOptions } from '../options';
-import { configMap, type K8sObject, labels, secretEnv, service, statelessWorkload } from '../workload';
+import { configMap, ingress, type K8sObject, labels, secretEnv, service, statelessWorkload } from '../workload';
 
 /**
  * Alloy's pipeline in its own syntax: pod logs read through the Kubernetes API
@@ -196,20 +196,7 @@ function agentsEndpoint(o: StackOptions): K8sObject[] {
   if (!o.otlpAgents) return [];
   const exposed = service(o, 'alloy', [{ name: 'otlp-agents', port: 4319 }], o.otlpAgents.exposure === 'LoadBalancer' ? 'LoadBalancer' : 'ClusterIP');
   exposed.metadata!.name = 'alloy-agents';
-  if (o.otlpAgents.exposure === 'LoadBalancer') return [exposed];
-  return [
-    exposed,
-    {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'Ingress',
-      metadata: { name: 'alloy-agents', namespace: o.namespace, labels: labels('alloy') },
-      spec: {
-        ingressClassName: o.grafana.ingressClass,
-        tls: [{ hosts: [o.otlpAgents.host!], secretName: 'alloy-agents-tls' }],
-        rules: [{ host: o.otlpAgents.host, http: { paths: [{ path: '/v1/', pathType: 'Prefix', backend: { service: { name: 'alloy-agents', port: { name: 'otlp-agents' } } } }] } }],
-      },
-    },
-  ];
+  return o.otlpAgents.exposure === 'LoadBalancer' ? [exposed] : [exposed, ingress(o, 'alloy', 'alloy-agents', o.otlpAgents.host!, '/v1/', 'otlp-agents')];
 }
 
 export function alloy(o: StackOptions): K8sObject[] {

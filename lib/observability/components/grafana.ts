@@ -3,7 +3,7 @@ import applicationPerformance from '../../../manifests/observability/dashboards/
 import deploymentTimeline from '../../../manifests/observability/dashboards/deployment-timeline.json';
 import pipelineObservability from '../../../manifests/observability/dashboards/pipeline-observability.json';
 import type { StackOptions } from '../options';
-import { configMap, type K8sObject, labels, secretEnv, service, statefulWorkload } from '../workload';
+import { configMap, ingress, type K8sObject, secretEnv, service, statefulWorkload } from '../workload';
 import { alertingProvisioning } from './grafana-alerting';
 
 export const DASHBOARDS: Record<string, { uid: string; title: string }> = {
@@ -95,17 +95,6 @@ export function grafana(o: StackOptions): K8sObject[] {
   });
   // The Service follows the chosen exposure; an Ingress is added for a host name.
   const exposed = objects.map((object) => (object.kind === 'Service' && o.grafana.exposure === 'LoadBalancer' ? service(o, 'grafana', [{ name: 'http', port: 3000 }], 'LoadBalancer') : object));
-  const ingress: K8sObject[] = o.grafana.exposure === 'Ingress'
-    ? [{
-        apiVersion: 'networking.k8s.io/v1',
-        kind: 'Ingress',
-        metadata: { name: 'grafana', namespace: o.namespace, labels: labels('grafana') },
-        spec: {
-          ingressClassName: o.grafana.ingressClass,
-          tls: [{ hosts: [o.grafana.host!], secretName: 'grafana-tls' }],
-          rules: [{ host: o.grafana.host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'grafana', port: { name: 'http' } } } }] } }],
-        },
-      }]
-    : [];
-  return [dashboards, ...exposed, ...ingress];
+  const web = o.grafana.exposure === 'Ingress' ? [ingress(o, 'grafana', 'grafana', o.grafana.host!, '/', 'http')] : [];
+  return [dashboards, ...exposed, ...web];
 }
