@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { TaskHost } from '../pipeline/task-host';
 import { type DeployObservabilityInputs, type StackSecrets, stackOptions } from './options';
-import { NAMESPACE_LABEL, renderStack, toYaml } from './render-stack';
-import { inventorySelector, STACK_SECRET } from './workload';
 import { traced } from '../telemetry/task-trace';
 
 /**
@@ -12,6 +10,9 @@ import { traced } from '../telemetry/task-trace';
  */
 export async function deployObservability(host: TaskHost, inputs: DeployObservabilityInputs): Promise<string> {
   const o = stackOptions(inputs);
+  // The renderer (YAML, configs, dashboards) is evaluated only once the inputs passed: bad input fails fast.
+  const { NAMESPACE_LABEL, renderStack, toYaml } = await import('./render-stack');
+  const { inventorySelector } = await import('./workload');
   if (inputs.action === 'render') {
     const objects = renderStack(o);
     host.info(toYaml(objects));
