@@ -220,19 +220,25 @@ export function createServer(db: Db): http.Server {
       return send(405, { error: `${request.method} is not allowed on ${url.pathname}` });
     }
     const req: Request = { method: request.method!, path: url.pathname, query: url.searchParams, body: () => readBody(request) };
-    void withSpanProfile(span?.spanContext().spanId, () =>
-      Promise.resolve()
-        .then(() => handler(req, db))
-        .then((result) => {
-          const answer = isObject(result) && typeof result.status === 'number' && 'body' in result ? (result as { status: number; body: unknown }) : { status: 200, body: result };
-          send(answer.status, answer.body);
-        })
-        .catch((error: Error) => {
-          if (error instanceof HttpError) return send(error.status, { error: error.message, ...(error.details && { details: error.details }) });
-          fail(span, error);
-          log('error', 'request failed', { path: url.pathname, error: error.message });
-          send(500, { error: 'internal error', detail: error.message });
-        }),
-    );
+    const answer = (result: unknown) => {
+      const given = isObject(result) && typeof result.status === 'number' && 'body' in result ? (result as { status: number; body: unknown }) : { status: 200, body: result };
+      send(given.status, given.body);
+    };
+    const failed = (error: Error) => {
+      if (error instanceof HttpError) return send(error.status, { error: error.message, ...(error.details && { details: error.details }) });
+      fail(span, error);
+      log('error', 'request failed', { path: url.pathname, error: error.message });
+      send(500, { error: 'internal error', detail: error.message });
+    };
+    // Synchronous handlers answer at once, asynchronous ones when their promise settles.
+    withSpanProfile(span?.spanContext().spanId, () => {
+      try {
+        const result = handler(req, db);
+        if (result instanceof Promise) result.then(answer, failed);
+        else answer(result);
+      } catch (error) {
+        failed(error as Error);
+      }
+    });
   });
 }
