@@ -121,7 +121,8 @@ export async function waitForRollout(config: k8s.KubeConfig, namespace: string, 
             // The server ends watches now and then; carry on from the last version seen (after a pause if it failed).
             if (!finished) setTimeout(() => !finished && start(kind, resource), error ? 1000 : 0);
           })
-          .then((controller) => controllers.push(controller), (error: Error) => {
+          // A watch that connects after the wait ended is closed at once, so it cannot keep the process alive.
+          .then((controller) => (finished ? controller.abort() : controllers.push(controller)), (error: Error) => {
             clearTimeout(timer);
             finished = true;
             reject(error);
