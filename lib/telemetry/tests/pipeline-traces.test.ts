@@ -76,6 +76,15 @@ describe('pipeline runs as traces', function () {
     assertNoSecretLeak(requests.map((r) => r.body).join('\n'), [repoToken, cluster.token, token]);
   });
 
+  it('a failed task is a span with result failure, status ERROR and the message the log shows', async () => {
+    const failed = await runL0({ task: 'deploy-observability', inputs: { action: 'render', namespace: 'Not_A_Label' }, variables: variables('7a0e0000-0000-4000-8000-00000000000e', receiver), secretVariables: { OTEL_EXPORTER_OTLP_HEADERS: `authorization=Bearer%20${token}` } });
+    assert.equal(failed.failed, true);
+    const span = (await spans()).find((s) => attr(s, 'cicd.pipeline.task.run.id') === '7a0e0000-0000-4000-8000-00000000000e');
+    assert.equal(attr(span, 'cicd.pipeline.task.run.result'), 'failure');
+    assert.equal(span.status.code, 2);
+    assert.equal(span.status.message, failed.errorIssues[0]);
+  });
+
   it('an endpoint that cannot be reached or refuses is a warning; the task still succeeds', async () => {
     const unreachable = await runL0({ task: 'deploy-observability', inputs: { action: 'render' }, variables: { ...variables('7a0e0000-0000-4000-8000-00000000000c', receiver), OTEL_EXPORTER_OTLP_ENDPOINT: 'https://127.0.0.1:1' } });
     assert.equal(unreachable.succeeded, true);
