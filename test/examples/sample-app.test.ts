@@ -1,6 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import type { AddressInfo } from 'node:net';
+import { REPO_ROOT } from '../harness/run-l0';
 import { type SampleApp, startSampleApp } from './sample-app-process';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -170,6 +173,50 @@ describe('sample app: telemetry', function () {
     } finally {
       await app.stop();
       receiver.server.close();
+    }
+  });
+
+  it('pushes CPU (wall) and heap profiles to Pyroscope, CPU samples labelled with the span they ran in, and marks root spans for span-to-profile links', async () => {
+    const receiver = otlpReceiver();
+    const ingests: { url: string; body: Buffer }[] = [];
+    const pyroscope = http.createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (c: Buffer) => chunks.push(c));
+      request.on('end', () => {
+        ingests.push({ url: decodeURIComponent(request.url ?? ''), body: Buffer.concat(chunks) });
+        response.writeHead(200);
+        response.end();
+      });
+    });
+    const tracesPort = await receiver.listen();
+    await new Promise<void>((resolve) => pyroscope.listen(0, '127.0.0.1', resolve));
+    const app = await startSampleApp({
+      PYROSCOPE_SERVER_ADDRESS: `http://127.0.0.1:${(pyroscope.address() as AddressInfo).port}`, PYROSCOPE_FLUSH_INTERVAL_MS: '1000',
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${tracesPort}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_METRICS_EXPORTER: 'none',
+    });
+    try {
+      const until = Date.now() + 2500;
+      while (Date.now() < until) await call(app, 'GET', '/api/products?search=o');
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { Profile } = require(path.join(REPO_ROOT, 'examples', 'sample-app', 'node_modules', 'pprof-format')) as { Profile: { decode(b: Buffer): Json } };
+      const decoded = () => ingests.map((i) => {
+        const body = i.body[0] === 0x1f && i.body[1] === 0x8b ? zlib.gunzipSync(i.body) : i.body;
+        const profile = Profile.decode(body);
+        const strings = profile.stringTable.strings as string[];
+        return { url: i.url, types: profile.sampleType.map((t: Json) => strings[Number(t.type)]), spanIds: new Set<string>(profile.sample.flatMap((sample: Json) => sample.label.filter((l: Json) => strings[Number(l.key)] === 'span_id').map((l: Json) => strings[Number(l.str)]))) };
+      });
+      const cpu = await eventually('a CPU profile with span labels', () => decoded().find((p) => p.types.includes('cpu') && p.spanIds.size > 0));
+      assert.match(cpu.url, /^\/ingest\?format=pprof&.*name=sample-app\{/);
+      await eventually('a heap profile', () => decoded().find((p) => p.types.includes('inuse_space')));
+      const roots = await eventually('root spans', () => (receiver.spans.length ? receiver.spans.filter((sp) => !sp.parentSpanId) : undefined));
+      for (const root of roots) assert.equal(attribute(root, 'pyroscope.profile.id'), root.spanId);
+      assert.ok([...cpu.spanIds].every((id) => /^[0-9a-f]{16}$/.test(id)));
+      // The label names a request's server span: the link Grafana follows from a span to its profile.
+      await eventually('a profiled span among the exported request spans', () => [...cpu.spanIds].some((id) => receiver.spans.some((sp) => sp.spanId === id && !sp.parentSpanId)) || undefined);
+    } finally {
+      await app.stop();
+      receiver.server.close();
+      pyroscope.close();
     }
   });
 

@@ -41,7 +41,13 @@ function startProfiling(): void {
   if (!server) return;
   try {
     const Pyroscope = require('@pyroscope/nodejs') as typeof import('@pyroscope/nodejs');
-    Pyroscope.init({ serverAddress: server, appName: process.env.OTEL_SERVICE_NAME || 'sample-app', tags: { environment: process.env.DEPLOYMENT_ENVIRONMENT ?? 'local' } });
+    Pyroscope.init({
+      serverAddress: server,
+      appName: process.env.OTEL_SERVICE_NAME || 'sample-app',
+      tags: { environment: process.env.DEPLOYMENT_ENVIRONMENT ?? 'local' },
+      flushIntervalMs: Number(process.env.PYROSCOPE_FLUSH_INTERVAL_MS) || undefined,
+      wall: { collectCpuTime: true },
+    });
     Pyroscope.start();
     telemetryStatus.profiles = `on (${server})`;
   } catch (error) {
