@@ -47,6 +47,50 @@ const inputValidatorPlugin = {
   },
 };
 
+// A task's own library (what tasks/<name>/index.ts imports from lib/, except lib/pipeline) is
+// bundled separately and embedded in index.js as a string, compiled only when the task first
+// calls it. The bundle stays one file, but V8 no longer parses ~1.5 MB before the inputs are
+// read: bad input fails fast (cold_start_ratio). The library copy must not carry task-lib
+// (one secret vault); UserError and the task trace are recognised across the two copies.
+function lazyLibraryPlugin(taskDir) {
+  return {
+    name: 'lazy-library',
+    setup(build) {
+      build.onResolve({ filter: /^\.\.\/\.\.\/lib\// }, (args) => {
+        if (path.dirname(args.importer) !== taskDir || args.path.startsWith('../../lib/pipeline/')) return undefined;
+        return { path: path.resolve(args.resolveDir, `${args.path}.ts`), namespace: 'lazy-library' };
+      });
+      build.onLoad({ filter: /.*/, namespace: 'lazy-library' }, async (args) => {
+        const library = await esbuild.build({ ...common, entryPoints: [args.path], write: false, metafile: true });
+        const taskLibInside = Object.keys(library.metafile.inputs).find((input) => input.includes('azure-pipelines-task-lib'));
+        if (taskLibInside) throw new Error(`${path.relative(root, args.path)} pulls in ${taskLibInside}: the task's library must reach task-lib only through its TaskHost`);
+        // What it exports, from the compiled module tsc wrote to out/.
+        const compiled = require(path.join(root, 'out', path.relative(root, args.path).replace(/\.ts$/, '.js')));
+        const contents = [
+          `const code = ${JSON.stringify(library.outputFiles[0].text)};`,
+          'let loaded;',
+          'function load() {',
+          '  if (!loaded) {',
+          "    const module = { exports: {} };",
+          "    require('node:vm').runInThisContext(`(function (module, exports, require, __filename, __dirname) {${code}\n})`, { filename: `${__filename} (library)` })(module, module.exports, require, __filename, __dirname);",
+          '    loaded = module.exports;',
+          '  }',
+          '  return loaded;',
+          '}',
+          // A function is a wrapper: `task(host, readInputs(...))` reads the callee before its arguments,
+          // and the library must not load before the inputs have passed.
+          ...Object.keys(compiled).map((name) =>
+            typeof compiled[name] === 'function'
+              ? `exports[${JSON.stringify(name)}] = (...args) => load()[${JSON.stringify(name)}](...args);`
+              : `Object.defineProperty(exports, ${JSON.stringify(name)}, { enumerable: true, get: () => load()[${JSON.stringify(name)}] });`,
+          ),
+        ].join('\n');
+        return { contents, loader: 'js', resolveDir: root };
+      });
+    },
+  };
+}
+
 async function main() {
   const started = Date.now();
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', root], { stdio: 'inherit' });
@@ -54,7 +98,7 @@ async function main() {
 
   for (const name of taskNames()) {
     const out = path.join(dist, 'extension', 'tasks', name);
-    await esbuild.build({ ...common, entryPoints: [path.join(root, 'tasks', name, 'index.ts')], outfile: path.join(out, 'index.js'), plugins: [inputValidatorPlugin] });
+    await esbuild.build({ ...common, entryPoints: [path.join(root, 'tasks', name, 'index.ts')], outfile: path.join(out, 'index.js'), plugins: [inputValidatorPlugin, lazyLibraryPlugin(path.join(root, 'tasks', name))] });
     fs.copyFileSync(path.join(root, 'tasks', name, 'task.json'), path.join(out, 'task.json'));
     fs.copyFileSync(path.join(root, 'tasks', name, 'icon.png'), path.join(out, 'icon.png'));
     // task-lib reads its messages relative to __dirname, which is now the bundle's folder.

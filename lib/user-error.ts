@@ -8,4 +8,10 @@ export class UserError extends Error {
     super(message);
     this.name = 'UserError';
   }
+
+  // A task bundle carries its library as a second, lazily loaded copy (build/build.js):
+  // a UserError from that copy is still a UserError here.
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return value instanceof Error && value.name === 'UserError';
+  }
 }

@@ -96,15 +96,19 @@ export class TaskTrace {
   }
 }
 
-let current: TaskTrace | undefined;
+// On the global object, not in a module variable: a task bundle runs its library as a second copy
+// (build/build.js), and the trace runTask starts must be the one the library's steps find.
+const CURRENT = Symbol.for('gitops-stack.task-trace');
+const slot = globalThis as { [CURRENT]?: TaskTrace };
 
 export function startTaskTrace(host: TaskHost, taskName: string): TaskTrace | undefined {
   const context = runContext(host);
-  current = context ? new TaskTrace(host, context, taskName) : undefined;
-  return current;
+  slot[CURRENT] = context ? new TaskTrace(host, context, taskName) : undefined;
+  return slot[CURRENT];
 }
 
 /** A slow step of the running task (an Azure operation, a push attempt, an apply, a wait): a child span when tracing is on. */
 export function traced<T>(name: string, attributes: SpanData['attributes'], body: () => Promise<T>): Promise<T> {
+  const current = slot[CURRENT];
   return current ? current.step(name, attributes, body) : body();
 }
