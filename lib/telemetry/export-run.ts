@@ -1,24 +1,16 @@
 import type { TaskHost } from '../pipeline/task-host';
 import { UserError } from '../user-error';
 import { encodeSpans, sendSpans } from './otlp';
-import { runContext } from './task-trace';
+import type { RunContext } from './task-trace';
 import { timelineSpans } from './timeline-spans';
 import { version } from '../../package.json';
-
-export interface ExportPipelineTraceInputs {
-  [name: string]: string | number | boolean | undefined;
-  otlpEndpoint?: string;
-  otlpHeaders?: string;
-}
 
 /**
  * The ExportPipelineTrace task: reads this run's timeline through the Build API
  * (azure-devops-node-api, with the job's token) and sends its stages, jobs,
  * checks and tasks, Microsoft's included, as spans of the run's trace.
  */
-export async function exportPipelineTrace(host: TaskHost, inputs: ExportPipelineTraceInputs): Promise<string> {
-  const context = runContext(host, inputs.otlpEndpoint, inputs.otlpHeaders);
-  if (!context) throw new UserError("No OTLP endpoint: set the input 'otlpEndpoint' or the pipeline variable OTEL_EXPORTER_OTLP_ENDPOINT.");
+export async function exportPipelineTrace(host: TaskHost, context: RunContext): Promise<string> {
   const collection = host.getVariable('System.CollectionUri');
   const project = host.getVariable('System.TeamProject');
   const buildId = Number(host.getVariable('Build.BuildId'));

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { TaskHost } from '../pipeline/task-host';
+import { UserError } from '../user-error';
 import { encodeSpans, newSpanId, type OtlpTarget, parseHeaders, sendSpans, type SpanData, spanIdFor, traceIdFor, tracesUrl } from './otlp';
 import { version } from '../../package.json';
 
@@ -46,6 +47,19 @@ export function runContext(host: TaskHost, endpoint?: string, headersText?: stri
       'azure_pipelines.job.name': v('System.JobDisplayName'),
     },
   };
+}
+
+export interface ExportPipelineTraceInputs {
+  [name: string]: string | number | boolean | undefined;
+  otlpEndpoint?: string;
+  otlpHeaders?: string;
+}
+
+/** ExportPipelineTrace's target from its inputs or the standard variables; without one there is nothing to do. */
+export function exportTarget(host: TaskHost, inputs: ExportPipelineTraceInputs): RunContext {
+  const context = runContext(host, inputs.otlpEndpoint, inputs.otlpHeaders);
+  if (!context) throw new UserError("No OTLP endpoint: set the input 'otlpEndpoint' or the pipeline variable OTEL_EXPORTER_OTLP_ENDPOINT.");
+  return context;
 }
 
 /** The spans of one task run: the task itself and its slow steps, sent when the task ends. */
