@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type * as k8s from '@kubernetes/client-node';
 import { type AppliedObject, FIELD_MANAGER, objectKey, serverSideApply } from '../kube/server-side-apply';
-import { NAMESPACE_LABEL } from './render-stack';
 import { inventorySelector, type K8sObject } from './workload';
 
 /** Phases of an apply: what others refer to first. Deletion runs them backwards. */
@@ -28,9 +27,8 @@ function stamp(object: K8sObject): K8sObject {
 
 /** Every object an earlier apply to this namespace left, found by the inventory labels. */
 export async function listInventory(objects: k8s.KubernetesObjectApi, namespace: string): Promise<k8s.KubernetesObject[]> {
-  const selector = `${inventorySelector},${NAMESPACE_LABEL}=${namespace}`;
   const lists = await Promise.all(Object.entries(API_VERSIONS).map(async ([kind, apiVersion]) => {
-    const list = await objects.list(apiVersion, kind, CLUSTER_SCOPED.has(kind) ? undefined : namespace, undefined, undefined, undefined, undefined, selector);
+    const list = await objects.list(apiVersion, kind, CLUSTER_SCOPED.has(kind) ? undefined : namespace, undefined, undefined, undefined, undefined, inventorySelector(namespace));
     return list.items.map((item) => ({ ...item, apiVersion, kind }));
   }));
   return lists.flat();

@@ -11,7 +11,7 @@ import { traced } from '../telemetry/task-trace';
 export async function deployObservability(host: TaskHost, inputs: DeployObservabilityInputs): Promise<string> {
   const o = stackOptions(inputs);
   // The renderer (YAML, configs, dashboards) is evaluated only once the inputs passed: bad input fails fast.
-  const { NAMESPACE_LABEL, renderStack, toYaml } = await import('./render-stack');
+  const { renderStack, toYaml } = await import('./render-stack');
   const { inventorySelector } = await import('./workload');
   if (inputs.action === 'render') {
     const objects = renderStack(o);
@@ -40,8 +40,7 @@ export async function deployObservability(host: TaskHost, inputs: DeployObservab
   const rendered = renderStack(o, secrets);
   const result = await host.group(`Apply ${rendered.length} objects to ${o.namespace}`, () => traced('apply observability stack', { 'k8s.namespace.name': o.namespace }, () => applyStack(objects, rendered, o.namespace, (line) => host.info(line))));
   host.progress(60, 'applied');
-  const selector = `${inventorySelector},${NAMESPACE_LABEL}=${o.namespace}`;
-  await host.group('Wait for every component to be ready', () => traced('wait for rollout', { 'k8s.namespace.name': o.namespace }, () => waitForRollout(config, o.namespace, inputs.waitTimeoutMinutes * 60_000, (line) => host.info(line), { labelSelector: selector })));
+  await host.group('Wait for every component to be ready', () => traced('wait for rollout', { 'k8s.namespace.name': o.namespace }, () => waitForRollout(config, o.namespace, inputs.waitTimeoutMinutes * 60_000, (line) => host.info(line), { labelSelector: inventorySelector(o.namespace) })));
 
   const url = await publicGrafanaUrl(config, o);
   host.setOutput('namespace', o.namespace);

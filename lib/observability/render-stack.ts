@@ -6,15 +6,12 @@ import { prometheus } from './components/prometheus';
 import { pyroscope } from './components/pyroscope';
 import { tempo } from './components/tempo';
 import { COMPONENTS, type Component, type StackOptions, type StackSecrets } from './options';
-import { INVENTORY_LABELS, type K8sObject, STACK_SECRET } from './workload';
+import { INVENTORY_LABELS, type K8sObject, NAMESPACE_LABEL, STACK_SECRET } from './workload';
 
 const RENDERERS: Record<Component, (o: StackOptions) => K8sObject[]> = { loki, tempo, pyroscope, prometheus, alloy, grafana };
 
 /** Apply order: what others refer to comes first (namespace and RBAC, then config and secrets, then workloads). */
 export const APPLY_ORDER = ['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'Secret', 'Service', 'StatefulSet', 'Deployment', 'Ingress'];
-
-/** The label that tells installs in different namespaces apart, for their cluster-scoped objects too. */
-export const NAMESPACE_LABEL = 'gitops-stack.dev/namespace';
 
 export const REDACTED = '<secret set at apply>';
 

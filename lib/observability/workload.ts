@@ -7,7 +7,13 @@ export type K8sObject = k8s.KubernetesObject & Record<string, unknown>;
 
 /** Every object the task applies carries these; pruning and `delete` find its objects by them. */
 export const INVENTORY_LABELS = { 'app.kubernetes.io/managed-by': 'gitops-stack', 'gitops-stack.dev/stack': 'observability' };
-export const inventorySelector = Object.entries(INVENTORY_LABELS).map(([k, v]) => `${k}=${v}`).join(',');
+/** The label that tells installs in different namespaces apart, for their cluster-scoped objects too. */
+export const NAMESPACE_LABEL = 'gitops-stack.dev/namespace';
+
+/** The label selector of everything an apply made for the stack in this namespace. */
+export function inventorySelector(namespace: string): string {
+  return [...Object.entries(INVENTORY_LABELS), [NAMESPACE_LABEL, namespace]].map(([k, v]) => `${k}=${v}`).join(',');
+}
 
 export function image(component: Component): string {
   return versions[component];
@@ -163,6 +169,11 @@ export function statelessWorkload(o: StackOptions, w: WorkloadSpec): K8sObject[]
     },
   };
   return [w.config, deployment, service(o, w.component, w.ports)];
+}
+
+/** The storage account key for Loki, Tempo and Pyroscope, from the Secret, in Azure Blob mode. */
+export function azureKeyEnv(o: StackOptions): k8s.V1EnvVar[] | undefined {
+  return o.storage.backend === 'azure-blob' ? [secretEnv('AZURE_STORAGE_KEY', 'azure-storage-key')] : undefined;
 }
 
 /** The environment variable of a key in the stack's Secret. */

@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import type { StackOptions } from '../options';
-import { configMap, type K8sObject, secretEnv, statefulWorkload } from '../workload';
+import { azureKeyEnv, configMap, type K8sObject, statefulWorkload } from '../workload';
 
 /** Loki's own config: single binary, schema v13 on tsdb, retention by the compactor. */
 export function lokiConfig(o: StackOptions): Record<string, unknown> {
@@ -37,7 +37,7 @@ export function loki(o: StackOptions): K8sObject[] {
     configPath: '/etc/loki',
     dataPath: '/var/loki',
     user: 10001,
-    env: o.storage.backend === 'azure-blob' ? [secretEnv('AZURE_STORAGE_KEY', 'azure-storage-key')] : undefined,
+    env: azureKeyEnv(o),
     readinessPath: '/ready',
   });
 }

@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import type { StackOptions } from '../options';
-import { configMap, type K8sObject, secretEnv, statefulWorkload } from '../workload';
+import { azureKeyEnv, configMap, type K8sObject, statefulWorkload } from '../workload';
 
 /** Pyroscope 2's own config: single node, data and metastore (Raft log) on its volume. */
 export function pyroscopeConfig(o: StackOptions): Record<string, unknown> {
@@ -28,7 +28,7 @@ export function pyroscope(o: StackOptions): K8sObject[] {
     configPath: '/etc/pyroscope',
     dataPath: '/data',
     user: 10001,
-    env: o.storage.backend === 'azure-blob' ? [secretEnv('AZURE_STORAGE_KEY', 'azure-storage-key')] : undefined,
+    env: azureKeyEnv(o),
     readinessPath: '/ready',
   });
 }

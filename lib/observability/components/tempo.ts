@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import type { StackOptions } from '../options';
-import { configMap, type K8sObject, secretEnv, statefulWorkload } from '../workload';
+import { azureKeyEnv, configMap, type K8sObject, statefulWorkload } from '../workload';
 
 /**
  * Tempo 3's own config in monolithic mode (no ingester or compactor blocks any
@@ -46,7 +46,7 @@ export function tempo(o: StackOptions): K8sObject[] {
     configPath: '/etc/tempo',
     dataPath: '/var/tempo',
     user: 10001,
-    env: o.storage.backend === 'azure-blob' ? [secretEnv('AZURE_STORAGE_KEY', 'azure-storage-key')] : undefined,
+    env: azureKeyEnv(o),
     readinessPath: '/ready',
   });
 }
