@@ -12,6 +12,7 @@ import type { PullRequestOptions } from './pull-request';
 import { revertPromotion } from './revert';
 import { fillPattern } from './path-pattern';
 import { traced } from '../telemetry/task-trace';
+import { runUrl } from '../pipeline/run-url';
 
 /** PromoteEnv's inputs, as task.json declares them (the CLI's `promote` takes the same). */
 export interface PromoteEnvInputs {
@@ -72,14 +73,11 @@ export function gitAuthFrom(host: TaskHost, inputs: Pick<PromoteEnvInputs, 'repo
 }
 
 function runTrailers(host: TaskHost): Record<string, string | undefined> {
-  const collection = host.getVariable('System.CollectionUri');
-  const project = host.getVariable('System.TeamProject');
-  const buildId = host.getVariable('Build.BuildId');
   const who = host.getVariable('Build.RequestedFor');
   const email = host.getVariable('Build.RequestedForEmail');
   return {
-    'Build-Id': host.getVariable('Build.BuildNumber') ?? buildId,
-    'Run-Url': collection && project && buildId ? `${collection.replace(/\/?$/, '/')}${encodeURIComponent(project)}/_build/results?buildId=${buildId}` : undefined,
+    'Build-Id': host.getVariable('Build.BuildNumber') ?? host.getVariable('Build.BuildId'),
+    'Run-Url': runUrl(host),
     'Requested-By': who ? `${who}${email ? ` <${email}>` : ''}` : undefined,
   };
 }

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { runUrl } from '../pipeline/run-url';
 import type { TaskHost } from '../pipeline/task-host';
 import { UserError } from '../user-error';
 import { encodeSpans, newSpanId, type OtlpTarget, parseHeaders, sendSpans, type SpanData, spanIdFor, traceIdFor, tracesUrl } from './otlp';
@@ -30,7 +31,6 @@ export function runContext(host: TaskHost, endpoint?: string, headersText?: stri
   const collection = v('System.CollectionUri') ?? 'local';
   const buildId = v('Build.BuildId') ?? `local-${process.pid}`;
   const project = v('System.TeamProject');
-  const runUrl = v('System.CollectionUri') && project && v('Build.BuildId') ? `${collection.replace(/\/?$/, '/')}${encodeURIComponent(project)}/_build/results?buildId=${buildId}` : undefined;
   return {
     target: { url, headers },
     traceId: traceIdFor(collection, v('System.TeamProjectId') ?? project ?? '', buildId),
@@ -38,7 +38,7 @@ export function runContext(host: TaskHost, endpoint?: string, headersText?: stri
     run: {
       'cicd.pipeline.name': v('Build.DefinitionName'),
       'cicd.pipeline.run.id': v('Build.BuildId'),
-      'cicd.pipeline.run.url.full': runUrl,
+      'cicd.pipeline.run.url.full': runUrl(host),
       'vcs.repository.name': v('Build.Repository.Name'),
       'vcs.ref.head.name': v('Build.SourceBranch'),
       'vcs.ref.head.revision': v('Build.SourceVersion'),
