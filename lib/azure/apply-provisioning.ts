@@ -61,7 +61,7 @@ export async function applyProvisioning(clients: ArmClients, desired: DesiredSta
             clients.storage.storageAccounts.create(rg, s.name, { location: desired.location, tags: desired.tags, sku: { name: s.sku as never }, kind: 'StorageV2', minimumTlsVersion: 'TLS1_2', allowBlobPublicAccess: false, enableHttpsTrafficOnly: true } as never, poll),
           );
         }
-        await Promise.all(
+        await allSettled(
           s.containers.filter((c) => !current.containers.has(c)).map((c) => step(`blob container ${c}`, log, () => clients.storage.blobContainers.create(rg, s.name, c, { publicAccess: 'None' } as never))),
         );
         const keys = await step(`storage account keys of ${s.name}`, () => {}, () => clients.storage.storageAccounts.listKeys(rg, s.name));
@@ -69,7 +69,9 @@ export async function applyProvisioning(clients: ArmClients, desired: DesiredSta
       })()
     : Promise.resolve(undefined);
 
-  const [cluster, registry, storageKey] = await Promise.all([clusterWork, registryWork, storageWork]);
+  // Every branch runs to its end before a failure is reported: a task that stopped at the first
+  // failure would leave the others writing to Azure after it said it had failed.
+  const [cluster, registry, storageKey] = await allSettled([clusterWork, registryWork, storageWork] as const);
   const kubelet = cluster.identityProfile?.kubeletidentity?.objectId;
   if (!kubelet) throw new UserError(`The AKS cluster ${desired.cluster.name} reports no kubelet identity: is it using a managed identity?`);
   if (needs(changes, 'AcrPull role assignment')) {
@@ -79,6 +81,14 @@ export async function applyProvisioning(clients: ArmClients, desired: DesiredSta
   const value = credentials.kubeconfigs?.[0]?.value;
   if (!value) throw new UserError(`The AKS cluster ${desired.cluster.name} returned no kubeconfig.`);
   return { cluster, registryLoginServer: registry.loginServer!, registryId: registry.id!, kubeconfig: Buffer.from(value).toString('utf8'), storageKey };
+}
+
+/** Promise.all that waits for every promise, then throws the first failure. */
+async function allSettled<T extends readonly unknown[]>(work: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const results = await Promise.allSettled(work);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 /** A new kubelet identity takes a while to reach Entra ID: PrincipalNotFound is retried; RoleAssignmentExists is success. */
@@ -124,6 +134,6 @@ export async function destroyProvisioning(clients: ArmClients, desired: DesiredS
     work.push(step(`delete container registry ${desired.registry.name}`, log, () => clients.acr.registries.delete(desired.registry.resourceGroup, desired.registry.name, poll)));
     gone.push({ resource: 'container registry', name: desired.registry.name, action: 'delete', details: [] });
   }
-  await Promise.all(work);
+  await allSettled(work);
   return gone;
 }
