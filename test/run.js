@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // `npm test`: builds what ships, makes a test CA, then runs every layer with mocha:
 // unit (lib/, cli/), L0 (tasks/*/tests, against the bundles), integration and packaging (test/).
-// Ends with the line `N passed, N failed`. Flags: --no-build, --grep <text>.
+// `npm run test:unit` (--unit): only the tests that need no control plane, fake server, bundle
+// or network; compiles with tsc alone. Ends with the line `N passed, N failed`.
+// Flags: --unit, --no-build, --grep <text>, --shuffle [seed] (tests in a seeded random order,
+// to prove that none depends on another). No test is ever retried: a flaky test is a bug.
 'use strict';
 const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -10,11 +13,19 @@ const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 const args = process.argv.slice(2);
+const unit = args.includes('--unit');
 
 if (process.env.GITOPS_TEST_MOCHA) runMocha();
 else prepareAndSpawn();
 
 function prepareAndSpawn() {
+  const started = Date.now();
+  if (unit) {
+    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', root], { stdio: 'inherit' });
+    const { status } = spawnSync(process.execPath, [__filename, ...args], { stdio: 'inherit', env: { ...process.env, GITOPS_TEST_MOCHA: '1', GITOPS_TEST_TIER: 'unit' } });
+    console.log(`unit tier: ${((Date.now() - started) / 1000).toFixed(1)} s, compile included`);
+    process.exit(status ?? 1);
+  }
   if (!args.includes('--no-build')) {
     execFileSync(process.execPath, [path.join(root, 'build', 'build.js')], { stdio: 'inherit' });
     buildSampleApp();
@@ -46,35 +57,70 @@ function buildSampleApp() {
   execFileSync(npm, ['run', '--silent', 'build'], { cwd: app, stdio: 'inherit' });
 }
 
-function collect(dir) {
+// Test files are found from the sources, so a compiled file left in out/ by a renamed test never runs.
+function testSources(dir) {
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return collect(full);
-    return entry.name.endsWith('.test.js') ? [full] : [];
+    if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : testSources(full);
+    return entry.name.endsWith('.test.ts') ? [full] : [];
   });
+}
+
+// The unit tier: lib/, cli/ and the harness's own tests, except files named *.integration.test.ts.
+// Helpers that start servers refuse to run in it (test/harness/test-tier.ts), so a misfiled test fails.
+function testFiles() {
+  const layers = unit ? ['lib', 'cli', path.join('test', 'harness')] : ['lib', 'cli', 'tasks', 'test'];
+  return layers
+    .flatMap((layer) => testSources(path.join(root, layer)))
+    .filter((file) => !unit || !file.endsWith('.integration.test.ts'))
+    .map((file) => path.join(root, 'out', path.relative(root, file)).replace(/\.ts$/, '.js'))
+    .sort();
+}
+
+// mulberry32: a small seeded generator, so a failing order can be replayed with its seed.
+function random(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function shuffle(suite, next) {
+  for (const list of [suite.tests, suite.suites]) {
+    for (let i = list.length - 1; i > 0; i--) {
+      const j = Math.floor(next() * (i + 1));
+      [list[i], list[j]] = [list[j], list[i]];
+    }
+  }
+  for (const child of suite.suites) shuffle(child, next);
 }
 
 async function runMocha() {
   const { Mocha } = require('mocha');
   const grepAt = args.indexOf('--grep');
-  // One retry keeps a loaded machine from failing a run on a timing fluke; every retry is
-  // reported by name and reason below, so flaky tests stay visible instead of hidden.
-  const mocha = new Mocha({ timeout: 60000, reporter: 'spec', retries: 1, grep: grepAt >= 0 ? args[grepAt + 1] : undefined });
-  for (const layer of ['lib', 'cli', 'tasks', 'test']) for (const file of collect(path.join(root, 'out', layer)).sort()) mocha.addFile(file);
+  const mocha = new Mocha({ timeout: 60000, reporter: 'spec', retries: 0, grep: grepAt >= 0 ? args[grepAt + 1] : undefined });
+  for (const file of testFiles()) mocha.addFile(file);
   let passed = 0;
   let failed = 0;
   let skipped = 0;
   await mocha.loadFilesAsync();
-  mocha.suite.afterAll(() => require(path.join(root, 'out', 'test', 'cluster', 'shared-control-plane.js')).stopSharedControlPlane());
+  const shuffleAt = args.indexOf('--shuffle');
+  if (shuffleAt >= 0) {
+    const given = Number(args[shuffleAt + 1]);
+    const seed = Number.isInteger(given) ? given : Math.floor(Math.random() * 2 ** 31);
+    shuffle(mocha.suite, random(seed));
+    console.log(`tests in shuffled order, seed ${seed} (replay with --shuffle ${seed})`);
+  }
+  if (!unit) mocha.suite.afterAll(() => require(path.join(root, 'out', 'test', 'cluster', 'shared-control-plane.js')).stopSharedControlPlane());
   const runner = mocha.run();
   runner.on('pass', () => passed++);
   runner.on('fail', () => failed++);
   runner.on('pending', () => skipped++);
-  const retried = [];
-  runner.on('retry', (test, error) => retried.push(`${test.fullTitle()}: ${String(error && error.message).split('\n')[0]}`));
   runner.on('end', () => {
-    for (const line of retried) console.log(`retried once: ${line}`);
     console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
     process.exitCode = failed > 0 || passed === 0 ? 1 : 0;
   });

@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createTestCa } from '../harness/test-ca';
 import { argoCdCrdFiles } from './reference-data';
+import { requireFullTier } from '../harness/test-tier';
 
 /**
  * A real Kubernetes control plane on loopback: etcd, kube-apiserver,
@@ -86,6 +87,7 @@ async function waitFor(what: string, timeoutMs: number, check: () => Promise<boo
 }
 
 export async function startControlPlane(options: StartOptions = {}): Promise<ControlPlane> {
+  requireFullTier('The control plane');
   const log = options.log ?? (() => {});
   const bin = clusterBinaries();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-cluster-'));

@@ -1,4 +1,5 @@
 import { startControlPlane, type ControlPlane } from './control-plane';
+import { requireFullTier } from '../harness/test-tier';
 
 let shared: Promise<ControlPlane> | undefined;
 
@@ -8,6 +9,7 @@ let shared: Promise<ControlPlane> | undefined;
  * Tests isolate themselves in their own namespaces.
  */
 export function sharedControlPlane(): Promise<ControlPlane> {
+  requireFullTier('The control plane');
   shared ??= startControlPlane();
   return shared;
 }

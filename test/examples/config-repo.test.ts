@@ -8,7 +8,7 @@ import { waitForRollout } from '../../lib/kube/wait-for-rollout';
 import { sharedControlPlane } from '../cluster/shared-control-plane';
 import { REPO_ROOT } from '../harness/run-l0';
 
-type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Any = any;
 const OVERLAYS = path.join(REPO_ROOT, 'examples', 'config-repo', 'apps', 'sample-app', 'overlays');
 const build = (env: string) => parseAllDocuments(execFileSync('kubectl', ['kustomize', path.join(OVERLAYS, env)], { encoding: 'utf8' })).map((d) => d.toJS() as Any);
 

@@ -8,10 +8,11 @@ import { type SampleApp, startSampleApp } from './sample-app-process';
 describe('load generator against the sample app', function () {
   this.timeout(60000);
   let app: SampleApp;
-  before(async () => {
+  // Each test has its own app and database: the data it reads are its own.
+  beforeEach(async () => {
     app = await startSampleApp();
   });
-  after(() => app?.stop());
+  afterEach(() => app?.stop());
 
   it('keeps the traffic mix within 4 points of the configured shares, and the failures fail', async () => {
     const summary = await runLoad({ target: app.url, rate: 1000, durationSeconds: 30, maxRequests: 1500, mix: { normal: 70, spike: 20, failure: 10 }, burstSize: 10, seed: 7 });

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { REPO_ROOT } from '../harness/run-l0';
+import { requireFullTier } from '../harness/test-tier';
 
 export interface SampleApp {
   url: string;
@@ -13,6 +14,7 @@ export interface SampleApp {
 
 /** Starts the built sample app (examples/sample-app/dist) on a free port and collects its JSON log lines. */
 export async function startSampleApp(env: Record<string, string> = {}, databasePath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sample-app-')), 'data', 'app.db')): Promise<SampleApp> {
+  requireFullTier('The sample app');
   const child: ChildProcess = spawn(process.execPath, [path.join(REPO_ROOT, 'examples', 'sample-app', 'dist', 'server.js')], {
     env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', DATABASE_PATH: databasePath, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

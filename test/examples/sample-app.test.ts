@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { REPO_ROOT } from '../harness/run-l0';
 import { type SampleApp, startSampleApp } from './sample-app-process';
 
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = any;
 
 async function call(app: SampleApp, method: string, path: string, body?: unknown, contentType = 'application/json') {
   const response = await fetch(`${app.url}${path}`, { method, headers: body === undefined ? undefined : { 'content-type': contentType }, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
@@ -16,10 +16,11 @@ async function call(app: SampleApp, method: string, path: string, body?: unknown
 describe('sample app: the HTTP API', function () {
   this.timeout(30000);
   let app: SampleApp;
-  before(async () => {
+  // Each test has its own app and database: the data it reads are its own.
+  beforeEach(async () => {
     app = await startSampleApp();
   });
-  after(() => app?.stop());
+  afterEach(() => app?.stop());
 
   it('GET / greets and lists the endpoints; GET /health reports the database and telemetry', async () => {
     const root = await call(app, 'GET', '/');
@@ -91,13 +92,11 @@ describe('sample app: the HTTP API', function () {
   });
 
   it('keeps its data across restarts and migrates once', async () => {
-    const again = await startSampleApp({}, app.databasePath);
-    try {
-      assert.ok((await call(again, 'GET', '/api/users')).body.some((u: Json) => u.email === 'ada@example.com'));
-      assert.equal((await call(again, 'GET', '/api/products')).body.count, 8, 'seed data inserted once');
-    } finally {
-      await again.stop();
-    }
+    assert.equal((await call(app, 'POST', '/api/users', { name: 'Ada Lovelace', email: 'ada@example.com' })).status, 201);
+    await app.stop();
+    app = await startSampleApp({}, app.databasePath);
+    assert.ok((await call(app, 'GET', '/api/users')).body.some((u: Json) => u.email === 'ada@example.com'));
+    assert.equal((await call(app, 'GET', '/api/products')).body.count, 8, 'seed data inserted once');
   });
 });
 
@@ -197,6 +196,7 @@ describe('sample app: telemetry', function () {
     try {
       const until = Date.now() + 2500;
       while (Date.now() < until) await call(app, 'GET', '/api/products?search=o');
+      // pprof-format is the example app's dependency (its own package), not ours: required from its node_modules.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { Profile } = require(path.join(REPO_ROOT, 'examples', 'sample-app', 'node_modules', 'pprof-format')) as { Profile: { decode(b: Buffer): Json } };
       const decoded = () => ingests.map((i) => {

@@ -49,7 +49,7 @@ const send = (res: ServerResponse, status: number, body?: unknown, headers: Reco
 const armError = (res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}) => send(res, status, { error: { code, message } }, headers);
 
 export function createFake(options: ArmOptions): Fake {
-  const resources = new Map<string, Record<string, any>>(); // eslint-disable-line @typescript-eslint/no-explicit-any
+  const resources = new Map<string, Record<string, any>>();
   const operations = new Map<string, Operation>();
   const faults: Fault[] = [];
   const principalAttempts = new Map<string, number>();

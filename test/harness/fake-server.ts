@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { requireFullTier } from './test-tier';
 
 /** One request as a fake saw it, for assertions. */
 export interface RecordedRequest {
@@ -25,6 +26,7 @@ export interface FakeServer {
  * The server certificate comes from TEST_CA_DIR, set by test/run.js.
  */
 export async function startFakeServer(module: string, options: Record<string, unknown> = {}): Promise<FakeServer> {
+  requireFullTier(`The fake server ${path.basename(module)}`);
   const dir = process.env.TEST_CA_DIR;
   if (!dir) throw new Error('TEST_CA_DIR is not set: run the tests through npm test');
   const worker = new Worker(path.join(__dirname, 'fake-worker.js'), {

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { MockTestRunner } from 'azure-pipelines-task-lib/mock-test';
 import { assertNoSecretLeak } from './leak-check';
+import { requireFullTier } from './test-tier';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 /** The task bundles that ship, written by `npm run build`. */
@@ -30,6 +31,7 @@ export interface L0Scenario {
  * this machine's Node (no download), and checks the output for leaked secrets.
  */
 export async function runL0(scenario: L0Scenario): Promise<MockTestRunner> {
+  requireFullTier('An L0 run of a task bundle');
   const taskDir = path.join(DIST_TASKS, scenario.task);
   const temp = fs.mkdtempSync(path.join(os.tmpdir(), `l0-${scenario.task}-`));
   const withAgent = { 'Agent.TempDirectory': temp, 'System.DefaultWorkingDirectory': temp, ...scenario.variables };

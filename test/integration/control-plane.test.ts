@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as k8s from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from '../cluster/control-plane';
+import { uniqueName } from '../harness/unique-name';
 
 const alive = (pid: number) => {
   try {
@@ -28,7 +29,7 @@ describe('test control plane (etcd, kube-apiserver, controller-manager, schedule
   let objects: k8s.KubernetesObjectApi;
   let apps: k8s.AppsV1Api;
   let core: k8s.CoreV1Api;
-  const namespace = `smoke-${Date.now().toString(36)}`;
+  let namespace: string;
 
   before(async () => {
     cluster = await startControlPlane();
@@ -37,6 +38,10 @@ describe('test control plane (etcd, kube-apiserver, controller-manager, schedule
     objects = k8s.KubernetesObjectApi.makeApiClient(config);
     apps = config.makeApiClient(k8s.AppsV1Api);
     core = config.makeApiClient(k8s.CoreV1Api);
+  });
+  // The cluster is this suite's (it tests the helper that starts it); each test has its own namespace.
+  beforeEach(async () => {
+    namespace = uniqueName('smoke');
     await core.createNamespace({ body: { metadata: { name: namespace } } });
   });
 

@@ -6,6 +6,7 @@ import * as k8s from '@kubernetes/client-node';
 import { startArgoTestController } from '../../../test/cluster/argocd-test-controller';
 import { sharedControlPlane } from '../../../test/cluster/shared-control-plane';
 import { createConfigRepo, type ConfigRepoFixture } from '../../../test/harness/config-repo-fixture';
+import { uniqueName } from '../../../test/harness/unique-name';
 import { parseImageRef } from '../../gitops/image-ref';
 import { promote, type PromoteRequest } from '../../gitops/promote';
 import { revertPromotion } from '../../gitops/revert';
@@ -19,7 +20,7 @@ describe('waitForSync against the real control plane and a test Argo CD controll
   let client: ApplicationClient;
   let objects: k8s.KubernetesObjectApi;
   let controller: { stop(): Promise<void> };
-  const namespace = `argocd-${Date.now().toString(36)}`;
+  let namespace: string;
   const logs: string[] = [];
 
   const promotion = (tag: string, target = 'staging'): PromoteRequest => ({
@@ -35,7 +36,9 @@ describe('waitForSync against the real control plane and a test Argo CD controll
     } as k8s.KubernetesObject);
   }
 
-  before(async () => {
+  // Each test has its own namespace, config repo, controller and Applications.
+  beforeEach(async () => {
+    namespace = uniqueName('argocd-wait');
     const cluster = await sharedControlPlane();
     const config = new k8s.KubeConfig();
     config.loadFromFile(cluster.kubeconfig);
@@ -48,7 +51,7 @@ describe('waitForSync against the real control plane and a test Argo CD controll
     await application('sample-app-staging', 'staging', true);
     await application('sample-app-prod', 'prod', false);
   });
-  after(async () => {
+  afterEach(async () => {
     await controller?.stop();
     repo?.cleanup();
     fs.rmSync(work, { recursive: true, force: true });
@@ -79,7 +82,7 @@ describe('waitForSync against the real control plane and a test Argo CD controll
 
     const revert = await revertPromotion({ repoUrl: repo.url, branch: 'main', auth: {}, commit: commitSha, paths: ['apps/sample-app/overlays/staging'], author: { name: 'GitOps Stack', email: 'g@example.com' }, reason: 'Degraded', pushRetries: 3, workDir: path.join(work, 'revert') }, () => {});
     assert.equal(revert.pushed, true);
-    assert.match(repo.show('apps/sample-app/overlays/staging/kustomization.yaml'), /newTag: "1\.4\.2"/);
+    assert.match(repo.show('apps/sample-app/overlays/staging/kustomization.yaml'), /newTag: "1\.4\.1"/, 'back to the tag before the promotion');
     assert.match(repo.log('%B')[0], /^Revert "Promote sample-app to staging: acr\.azurecr\.io\/sample-app:1\.5\.0-broken"/);
     const recovered = await waitForSync(client, { namespace, name: 'sample-app-staging', revision: revert.sha, timeoutMs: 30000, pollMs: 200 }, () => {});
     assert.equal(recovered.healthy, true, recovered.reason);

@@ -33,8 +33,11 @@ describe('Azure credentials from an AzureRM service connection (against a local 
   const data = () => ({ subscriptionId: SUBSCRIPTION, environment: 'AzureCloud', activeDirectoryAuthority: `${fake.url}/` });
   const arm = 'https://management.example.test/';
 
-  before(async () => {
+  before(() => {
     certificate = makeCertificate();
+  });
+  // Each test has its own Entra ID: the requests it counts are its own.
+  beforeEach(async () => {
     fake = await startFakeServer(FAKE, {
       tenantId: TENANT,
       adoAccessToken: ADO_TOKEN,
@@ -44,7 +47,7 @@ describe('Azure credentials from an AzureRM service connection (against a local 
       clients: { 'spn-secret': { secret: SECRET }, 'spn-cert': { certificatePem: certificate }, 'spn-wif': { federated: true } },
     });
   });
-  after(() => fake.stop());
+  afterEach(() => fake.stop());
 
   it('signs in with a service principal secret at the connection\'s authority, for its Resource Manager scope', async () => {
     const host = new ConsoleHost({ endpoints: { c1: endpoint('c1', 'ServicePrincipal', { tenantid: TENANT, serviceprincipalid: 'spn-secret', serviceprincipalkey: SECRET, authenticationType: 'spnKey' }, data(), arm) } });

@@ -39,12 +39,13 @@ describe('ProvisionAks against local fakes of Resource Manager and Entra ID', fu
   const writes = async (since: number) =>
     (await arm.requests()).slice(since).filter((r) => r.method === 'PUT' || r.method === 'DELETE').map((r) => `${r.method} ${r.path.includes('/providers/') ? r.path.split('/providers/').pop()!.split('/').slice(0, 2).join('/') : r.path.toLowerCase()}`);
 
-  before(async () => {
+  // Each test gets its own Resource Manager and Entra ID: what one test created is never seen by another.
+  beforeEach(async () => {
     temp = fs.mkdtempSync(path.join(os.tmpdir(), 'provision-'));
     entra = await startFakeServer(path.join(FAKES, 'entra-and-oidc.js'), { tenantId: TENANT, clients: { spn: { secret: 'spn-secret-value-1' } }, accessTokenLifetimeSeconds: 3600 });
     arm = await startFakeServer(path.join(FAKES, 'azure-resource-manager.js'), { subscriptionId: SUBSCRIPTION, polls: 2, takenNames: ['acrtakenbyothers'], principalNotFoundTimes: 2 });
   });
-  after(async () => {
+  afterEach(async () => {
     await entra.stop();
     await arm.stop();
     fs.rmSync(temp, { recursive: true, force: true });
@@ -77,12 +78,13 @@ describe('ProvisionAks against local fakes of Resource Manager and Entra ID', fu
     assert.match(host.outputs.oidcIssuerUrl, /^https:\/\/eastus\.oic\.prod-aks\.azure\.com\//);
     assert.equal(host.mask(host.outputs.storageAccountKey), '***');
     assert.ok(!out.includes(token) && !out.includes(host.outputs.storageAccountKey));
-    const state = (await arm.control({ state: true })) as { type: string; properties: Record<string, any> }[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const state = (await arm.control({ state: true })) as { type: string; properties: Record<string, any> }[];
     const cluster = state.find((r) => r.type === 'Microsoft.ContainerService/ManagedClusters')!;
     assert.deepEqual({ pool: cluster.properties.agentPoolProfiles[0].count, plugin: cluster.properties.networkProfile, wi: cluster.properties.securityProfile.workloadIdentity.enabled }, { pool: 2, plugin: { networkPlugin: 'azure', networkPluginMode: 'overlay' }, wi: true });
   });
 
   it('a second apply with the same inputs sends no PUT', async () => {
+    await run();
     const before = (await arm.requests()).length;
     const { message, out } = await run();
     assert.equal(message, 'Everything was up to date; nothing was changed.', out);
@@ -90,6 +92,7 @@ describe('ProvisionAks against local fakes of Resource Manager and Entra ID', fu
   });
 
   it('a changed node count sends exactly one cluster update', async () => {
+    await run();
     const before = (await arm.requests()).length;
     const { out } = await run({ nodeCount: 3 });
     assert.match(out, /AKS cluster\s+aks-gitops-cluster\s+update\s+node count 2 → 3/);
@@ -97,24 +100,33 @@ describe('ProvisionAks against local fakes of Resource Manager and Entra ID', fu
   });
 
   it('says plainly that a registry name is taken, and creates nothing', async () => {
-    const before = (await arm.requests()).length;
     await assert.rejects(run({ resourceGroup: 'rg-other', registryName: 'acrtakenbyothers', storageAccountName: 'stotherone' }), (error: Error) => {
       assert.ok(error instanceof UserError);
       assert.equal(error.message, "Input 'registryName': 'acrtakenbyothers' is taken (AlreadyExists): registry names are global across Azure; choose another.");
       return true;
     });
-    assert.deepEqual(await writes(before), []);
+    assert.deepEqual(await writes(0), []);
   });
 
-  it('rides out throttling (429 with Retry-After) and reports a failed cluster operation clearly', async () => {
+  it('rides out throttling (429 with Retry-After)', async () => {
     await arm.control({ fault: { match: 'PUT .*/registries/', status: 429, retryAfter: 1, times: 1 } });
-    const ok = await run({ resourceGroup: 'rg-throttled', clusterName: 'aks-two', registryName: 'acrsecondone', storageAccountName: 'stsecondone' });
+    const ok = await run();
     assert.equal(ok.message, 'Applied 8 change(s).');
+    assert.equal((await arm.requests()).filter((r) => r.method === 'PUT' && /\/registries\/[^/]+$/.test(r.path)).length, 2, 'the throttled PUT was sent again');
+  });
+
+  it('reports a failed cluster operation clearly, after the registry and storage it started alongside have finished', async () => {
     await arm.control({ fault: { match: 'managedClusters', status: 0, times: 1, code: 'FailOperation' } });
-    await assert.rejects(run({ resourceGroup: 'rg-failing', clusterName: 'aks-three', registryName: 'acrthirdone', storageAccountName: 'stthirdone' }), /^UserError: Azure could not finish AKS cluster aks-three: ReconcileVMSSAgentPoolFailed\. Agent pool creation failed: the VM size is not available in this region\./);
+    await assert.rejects(run(), /^UserError: Azure could not finish AKS cluster aks-gitops-cluster: ReconcileVMSSAgentPoolFailed\. Agent pool creation failed: the VM size is not available in this region\./);
+    const settled = await writes(0);
+    // Nothing is written after the task has reported: the storage branch (account, then three containers) ran to its end.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(await writes(0), settled);
+    assert.equal(settled.filter((w) => w === 'PUT Microsoft.Storage/storageAccounts').length, 4, settled.join(', '));
   });
 
   it('destroy deletes the resource group, after which the plan creates everything again', async () => {
+    await run();
     const before = (await arm.requests()).length;
     const { message } = await run({ action: 'destroy' });
     assert.equal(message, 'Destroyed resource group rg-gitops.');

@@ -4,24 +4,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startFakeServer, type FakeServer } from '../../../test/harness/fake-server';
 import { createConfigRepo, git, type ConfigRepoFixture } from '../../../test/harness/config-repo-fixture';
-import { parseAzureReposUrl } from '../azure-repos-url';
 import { parseImageRef } from '../image-ref';
 import type { PromoteRequest } from '../promote';
 import { azureReposGitApi, promoteByPullRequest, waitForMerge, type PullRequestOptions } from '../pull-request';
 
 const TOKEN = 'system-access-token-for-prs-123';
-
-describe('Azure Repos URLs', () => {
-  it('finds collection, project and repository in every Azure Repos URL form', () => {
-    assert.deepEqual(parseAzureReposUrl('https://dev.azure.com/contoso/Git%20Ops/_git/config-repo'), { collectionUrl: 'https://dev.azure.com/contoso', project: 'Git Ops', repository: 'config-repo' });
-    assert.deepEqual(parseAzureReposUrl('https://contoso@dev.azure.com/contoso/gitops/_git/config-repo'), { collectionUrl: 'https://dev.azure.com/contoso', project: 'gitops', repository: 'config-repo' });
-    assert.deepEqual(parseAzureReposUrl('https://contoso.visualstudio.com/DefaultCollection/gitops/_git/config-repo'), { collectionUrl: 'https://contoso.visualstudio.com/DefaultCollection', project: 'gitops', repository: 'config-repo' });
-    assert.deepEqual(parseAzureReposUrl('https://contoso.visualstudio.com/gitops/_git/config-repo'), { collectionUrl: 'https://contoso.visualstudio.com', project: 'gitops', repository: 'config-repo' });
-    assert.deepEqual(parseAzureReposUrl('https://tfs.contoso.local/tfs/Main/gitops/_git/config-repo'), { collectionUrl: 'https://tfs.contoso.local/tfs/Main', project: 'gitops', repository: 'config-repo' });
-    assert.deepEqual(parseAzureReposUrl('https://dev.azure.com/contoso/_git/gitops'), { collectionUrl: 'https://dev.azure.com/contoso', project: 'gitops', repository: 'gitops' });
-    assert.throws(() => parseAzureReposUrl('https://github.com/contoso/config-repo.git'), /is not an Azure Repos URL/);
-  });
-});
 
 describe('promote by pull request (against a local Azure DevOps fake)', function () {
   this.timeout(60000);
@@ -35,12 +22,13 @@ describe('promote by pull request (against a local Azure DevOps fake)', function
     messageTemplate: 'Promote {apps} to {target}: {image}', trailers: {}, dryRun: false, pushRetries: 3, workDir: fs.mkdtempSync(path.join(work, 'wc-')) + '/repo',
   });
 
-  before(async () => {
+  // Each test has its own config repo and Azure DevOps.
+  beforeEach(async () => {
     repo = createConfigRepo(['sample-app']);
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-'));
     ado = await startFakeServer(path.resolve(__dirname, '..', '..', '..', 'test', 'fakes', 'azure-devops.js'), { organization: 'contoso', project: 'gitops', projectRoot: path.dirname(repo.bare), token: TOKEN });
   });
-  after(async () => {
+  afterEach(async () => {
     await ado.stop();
     repo.cleanup();
     fs.rmSync(work, { recursive: true, force: true });
@@ -48,7 +36,6 @@ describe('promote by pull request (against a local Azure DevOps fake)', function
 
   it('pushes a promote/ branch, opens the pull request, then sets auto-complete in a second call', async () => {
     const api = await azureReposGitApi(request('1.4.2').repoUrl, request('1.4.2').auth);
-    // Auto-complete set on an existing pull request would complete it here: check the calls on a fresh one.
     const outcome = await promoteByPullRequest(request('1.4.2'), { ...options, autoComplete: true }, api, () => {});
     await new Promise((resolve) => setTimeout(resolve, 500));
     assert.deepEqual(outcome.pullRequest, { id: 1, url: `${ado.url}/contoso/gitops/_git/config-repo/pullrequest/1`, created: true, branch: 'promote/prod/sample-app-1.4.2' });
@@ -74,17 +61,22 @@ describe('promote by pull request (against a local Azure DevOps fake)', function
     const outcome = await promoteByPullRequest(request('1.5.1'), options, api, (l) => logs.push(l));
     assert.equal(outcome.pullRequest?.id, first.pullRequest?.id);
     assert.equal(outcome.pullRequest?.created, false);
-    assert.match(logs.join('\n'), /Updated the open pull request 2 \(promote\/prod\/sample-app-1\.5\.0\)/);
+    assert.match(logs.join('\n'), /Updated the open pull request 1 \(promote\/prod\/sample-app-1\.5\.0\)/);
     const pulls = (await ado.control({})) as { title: string; status: string }[];
     assert.equal(pulls.filter((p) => p.status === 'active').length, 1);
-    assert.equal(pulls[1].title, 'Promote sample-app to prod: acr.azurecr.io/sample-app:1.5.1');
+    assert.equal(pulls[0].title, 'Promote sample-app to prod: acr.azurecr.io/sample-app:1.5.1');
     assert.equal(git(repo.bare, 'rev-list', '--count', 'main..promote/prod/sample-app-1.5.0').trim(), '2', 'two promotion commits on the branch');
   });
 
   it('waits for the pull request to complete and returns the merge commit on the target branch', async () => {
     const api = await azureReposGitApi(request('1.5.1').repoUrl, request('1.5.1').auth);
-    setTimeout(() => void ado.control({ complete: 2 }), 300);
-    const merge = await waitForMerge(api, request('1.5.1').repoUrl, 2, 20000, () => {}, 100);
+    const tip = repo.log('%H')[0];
+    const opened = await promoteByPullRequest(request('1.5.1'), options, api, () => {});
+    const id = opened.pullRequest!.id;
+    assert.equal(repo.log('%H')[0], tip, 'not merged before someone completes it');
+    setTimeout(() => void ado.control({ complete: id }), 300);
+    const merge = await waitForMerge(api, request('1.5.1').repoUrl, id, 20000, () => {}, 100);
+    assert.notEqual(merge, tip);
     assert.equal(merge, repo.log('%H')[0]);
     assert.match(repo.show('apps/sample-app/overlays/prod/kustomization.yaml'), /newTag: "1\.5\.1"/);
   });

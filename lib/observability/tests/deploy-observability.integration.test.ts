@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { sharedControlPlane } from '../../../test/cluster/shared-control-plane';
+import { uniqueName } from '../../../test/harness/unique-name';
 import { createVolumes } from '../../../test/cluster/volumes';
 import { ConsoleHost } from '../../pipeline/console-host';
 import { objectsApi, serverSideApply } from '../../kube/server-side-apply';
@@ -20,9 +21,8 @@ describe('DeployObservability against the real control plane', function () {
   let kubeconfig: string;
   let config: k8s.KubeConfig;
   let objects: k8s.KubernetesObjectApi;
-  const suffix = Date.now().toString(36);
-  const namespace = `obs-${suffix}`;
-  const storageClass = `obs-test-${suffix}`;
+  let namespace: string;
+  let storageClass: string;
   const secrets = { grafanaAdminPassword: 'Dry-run-password-1', storageAccountKey: 'ZHJ5LXJ1bi1rZXk=', slackWebhookUrl: 'https://hooks.slack.com/services/T1/B1/dryrun' };
 
   const run = async (overrides: Partial<DeployObservabilityInputs> = {}) => {
@@ -32,7 +32,11 @@ describe('DeployObservability against the real control plane', function () {
     return { message, host, out: out.join('\n') };
   };
 
-  before(async () => {
+  // Each test has its own namespace and storage class (with volumes for one stack); a test that
+  // needs a deployed stack deploys it first.
+  beforeEach(async () => {
+    namespace = uniqueName('obs');
+    storageClass = namespace;
     const cluster = await sharedControlPlane();
     kubeconfig = cluster.kubeconfig;
     config = new k8s.KubeConfig();
@@ -42,7 +46,7 @@ describe('DeployObservability against the real control plane', function () {
   });
 
   it('every rendered object of every combination of options passes the API server (server-side dry run)', async () => {
-    const dryRunNamespace = `obs-dry-${suffix}`;
+    const dryRunNamespace = uniqueName('obs-dry');
     await config.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name: dryRunNamespace } } });
     const COMPONENTS = ['loki', 'tempo', 'pyroscope', 'prometheus', 'alloy', 'grafana'];
     const subsets = Array.from({ length: 2 ** COMPONENTS.length - 1 }, (_, bits) => COMPONENTS.filter((_c, i) => (bits + 1) & (1 << i)).join(','));
@@ -81,7 +85,7 @@ describe('DeployObservability against the real control plane', function () {
 
   it('first apply creates the stack and waits until every workload is ready; outputs URL, namespace and a registered password', async () => {
     const { message, host, out } = await run();
-    assert.match(message, /^Observability stack in obs-[a-z0-9]+ is ready: 24 of 24 objects changed, 0 pruned\.$/);
+    assert.match(message, /^Observability stack in obs-[a-z0-9-]+ is ready: 24 of 24 objects changed, 0 pruned\.$/);
     assert.match(out, /StatefulSet loki: created/);
     assert.match(out, /StatefulSet grafana is ready|waiting for/);
     assert.equal(host.outputs.grafanaUrl, `http://grafana.${namespace}.svc.cluster.local:3000/`);
@@ -98,6 +102,7 @@ describe('DeployObservability against the real control plane', function () {
   });
 
   it('a second apply with the same inputs changes nothing and keeps the generated password', async () => {
+    await run();
     const before = await config.makeApiClient(k8s.CoreV1Api).readNamespacedSecret({ name: 'observability-credentials', namespace });
     const { message, host, out } = await run();
     assert.match(message, /ready: 0 of 24 objects changed, 0 pruned\.$/);
@@ -106,6 +111,7 @@ describe('DeployObservability against the real control plane', function () {
   });
 
   it('puts back what someone else edited on the cluster, and only that', async () => {
+    await run();
     const core = config.makeApiClient(k8s.CoreV1Api);
     const original = await core.readNamespacedConfigMap({ name: 'loki-config', namespace });
     await core.replaceNamespacedConfigMap({ name: 'loki-config', namespace, fieldManager: 'kubectl-edit', body: { ...original, data: { 'loki.yaml': 'auth_enabled: true\n' } } });
@@ -117,6 +123,7 @@ describe('DeployObservability against the real control plane', function () {
   });
 
   it('a component left out is pruned; its volume claim is kept', async () => {
+    await run();
     const { message, out } = await run({ components: 'loki,tempo,prometheus,alloy,grafana' });
     assert.match(message, /3 pruned\.$/);
     for (const pruned of ['StatefulSet', 'Service', 'ConfigMap']) assert.match(out, new RegExp(`${pruned} ${namespace}/pyroscope(-config)?: pruned`));
@@ -128,21 +135,22 @@ describe('DeployObservability against the real control plane', function () {
   });
 
   it('fails the wait naming the workload and the reason when a pod cannot be scheduled', async () => {
-    const stuck = `obs-stuck-${suffix}`;
+    const stuck = uniqueName('obs-stuck');
     const o = stackOptions(baseInputs({ namespace: stuck, components: 'loki', storageClassName: 'no-such-class' }));
     await applyStack(objects, renderStack(o, secrets), stuck, () => undefined);
     const started = Date.now();
     await assert.rejects(waitForRollout(config, stuck, 4000, () => undefined), (error: Error) => {
       assert.ok(error instanceof UserError);
-      assert.match(error.message, /^Not ready after 4 s in namespace obs-stuck-[a-z0-9]+: StatefulSet loki: pod loki-0 Pending, Unschedulable: .*persistentvolumeclaim/i);
+      assert.match(error.message, /^Not ready after 4 s in namespace obs-stuck-[a-z0-9-]+: StatefulSet loki: pod loki-0 Pending, Unschedulable: .*persistentvolumeclaim/i);
       return true;
     });
     assert.ok(Date.now() - started < 15000);
   });
 
   it('delete removes every object it applied, cluster-scoped ones included, and keeps the namespace', async () => {
+    await run();
     const { message } = await run({ action: 'delete' });
-    assert.match(message, /^Deleted \d+ objects from namespace obs-[a-z0-9]+; the namespace and its volumes are kept\.$/);
+    assert.match(message, /^Deleted \d+ objects from namespace obs-[a-z0-9-]+; the namespace and its volumes are kept\.$/);
     const managed = await objects.list('v1', 'ConfigMap', namespace, undefined, undefined, undefined, undefined, 'app.kubernetes.io/managed-by=gitops-stack');
     assert.equal(managed.items.length, 0);
     const roles = await objects.list('rbac.authorization.k8s.io/v1', 'ClusterRole', undefined, undefined, undefined, undefined, undefined, `gitops-stack.dev/namespace=${namespace}`);
@@ -153,6 +161,6 @@ describe('DeployObservability against the real control plane', function () {
   it('names the input when the kubeconfig points at a cluster that does not answer, before applying anything', async () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'obs-')), 'kubeconfig');
     fs.writeFileSync(file, fs.readFileSync(kubeconfig, 'utf8').replace(/server: https:\/\/127\.0\.0\.1:\d+/, 'server: https://127.0.0.1:1'));
-    await assert.rejects(run({ kubeconfig: file, namespace: `obs-unreach-${suffix}` }), /^UserError: Input 'kubeconfig': the cluster at https:\/\/127\.0\.0\.1:1 cannot be reached/);
+    await assert.rejects(run({ kubeconfig: file, namespace: uniqueName('obs-unreach') }), /^UserError: Input 'kubeconfig': the cluster at https:\/\/127\.0\.0\.1:1 cannot be reached/);
   });
 });

@@ -50,20 +50,20 @@ describe('observability render', () => {
 
   it('uses each component\'s own Azure keys (Loki and Tempo spell them differently)', () => {
     const o = stackOptions(baseInputs(azure));
-    const loki = lokiConfig(o) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const loki = lokiConfig(o) as any;
     assert.deepEqual(Object.keys(loki.common.storage.azure).sort(), ['account_key', 'account_name', 'container_name', 'use_managed_identity']);
     assert.equal(loki.common.storage.azure.container_name, 'loki-chunks');
     assert.equal(loki.schema_config.configs[0].object_store, 'azure');
     assert.equal(loki.compactor.delete_request_store, 'azure');
-    const tempo = tempoConfig(o) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const tempo = tempoConfig(o) as any;
     assert.equal(tempo.storage.trace.backend, 'azure');
     assert.deepEqual(Object.keys(tempo.storage.trace.azure).sort(), ['container_name', 'storage_account_key', 'storage_account_name']);
-    const pyroscope = pyroscopeConfig(o) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const pyroscope = pyroscopeConfig(o) as any;
     assert.deepEqual(pyroscope.storage.azure, { account_name: 'stgitopsobs', account_key: '${AZURE_STORAGE_KEY}', container_name: 'pyroscope-profiles' });
     // The key comes from the Secret through the environment, expanded by -config.expand-env.
     const objects = renderStack(o, secrets);
     for (const name of ['loki', 'tempo', 'pyroscope']) {
-      const set = objects.find((x) => x.kind === 'StatefulSet' && x.metadata!.name === name) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const set = objects.find((x) => x.kind === 'StatefulSet' && x.metadata!.name === name) as any;
       const container = set.spec.template.spec.containers[0];
       assert.ok(container.args.includes('-config.expand-env=true'), name);
       assert.deepEqual(container.env.find((e: { name: string }) => e.name === 'AZURE_STORAGE_KEY').valueFrom.secretKeyRef, { name: 'observability-credentials', key: 'azure-storage-key' });
@@ -72,17 +72,17 @@ describe('observability render', () => {
 
   it('writes the keys each version requires: Loki v13 on tsdb with compactor retention, Tempo 3 without ingester or compactor blocks', () => {
     const o = stackOptions(baseInputs({ retentionDays: 30 }));
-    const loki = lokiConfig(o) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const loki = lokiConfig(o) as any;
     assert.deepEqual(loki.schema_config.configs[0], { from: '2024-04-01', store: 'tsdb', object_store: 'filesystem', schema: 'v13', index: { prefix: 'index_', period: '24h' } });
     assert.equal(loki.limits_config.retention_period, '720h');
     assert.equal(loki.compactor.retention_enabled, true);
-    const tempo = tempoConfig(o) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const tempo = tempoConfig(o) as any;
     for (const removed of ['ingester', 'ingester_client', 'compactor', 'metrics_generator_client']) assert.ok(!(removed in tempo), `Tempo 3 refuses '${removed}'`);
     assert.equal(tempo.distributor.receivers.otlp.protocols.grpc.endpoint, '0.0.0.0:4317');
     assert.equal(tempo.distributor.receivers.otlp.protocols.http.endpoint, '0.0.0.0:4318');
     assert.equal(tempo.overrides.defaults.compaction.block_retention, '720h');
     assert.ok(!('per_tenant_override_config' in tempo.overrides), 'new overrides format');
-    const prometheus = renderStack(o).find((x) => x.kind === 'StatefulSet' && x.metadata!.name === 'prometheus') as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const prometheus = renderStack(o).find((x) => x.kind === 'StatefulSet' && x.metadata!.name === 'prometheus') as any;
     assert.ok(prometheus.spec.template.spec.containers[0].args.includes('--web.enable-otlp-receiver'));
     assert.ok(prometheus.spec.template.spec.containers[0].args.includes('--storage.tsdb.retention.time=30d'));
   });
@@ -93,7 +93,7 @@ describe('observability render', () => {
     const lokiOnly = alloyConfig(stackOptions(baseInputs({ components: 'loki,alloy' })));
     assert.ok(lokiOnly.includes('otelcol.exporter.otlphttp "loki"'));
     assert.ok(!/tempo|prometheus|pyroscope/.test(lokiOnly), lokiOnly);
-    const role = renderStack(stackOptions(baseInputs())).find((x) => x.kind === 'ClusterRole') as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const role = renderStack(stackOptions(baseInputs())).find((x) => x.kind === 'ClusterRole') as any;
     const verbs = new Set(role.rules.flatMap((r: { verbs: string[] }) => r.verbs));
     assert.deepEqual([...verbs].sort(), ['get', 'list', 'watch']);
   });
@@ -104,19 +104,19 @@ describe('observability render', () => {
     assert.ok(!alloyConfig(stackOptions(baseInputs())).includes('otelcol.auth.bearer'));
     const lb = stackOptions(baseInputs({ otlpExposure: 'LoadBalancer' }));
     const objects = renderStack(lb, { ...secrets, otlpToken: 'agents-token-1234567890abcdef' });
-    const agents = objects.find((x) => x.kind === 'Service' && x.metadata!.name === 'alloy-agents') as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const agents = objects.find((x) => x.kind === 'Service' && x.metadata!.name === 'alloy-agents') as any;
     assert.deepEqual([agents.spec.type, agents.spec.ports.map((p: { port: number }) => p.port)], ['LoadBalancer', [4319]], 'only the authenticated port is public');
     const config = alloyConfig(lb);
     assert.match(config, /otelcol\.auth\.bearer "agents" \{\n  token = sys\.env\("OTLP_TOKEN"\)\n\}/);
     assert.match(config, /otelcol\.receiver\.otlp "agents" \{\n  http \{\n    endpoint = "0\.0\.0\.0:4319"\n    auth     = otelcol\.auth\.bearer\.agents\.handler/);
     assert.ok(!JSON.stringify(objects.filter((x) => x.kind !== 'Secret')).includes('agents-token-1234567890abcdef'));
-    const ingress = renderStack(stackOptions(baseInputs({ otlpExposure: 'Ingress', otlpIngressHost: 'otlp.example.com' }))).find((x) => x.kind === 'Ingress' && x.metadata!.name === 'alloy-agents') as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const ingress = renderStack(stackOptions(baseInputs({ otlpExposure: 'Ingress', otlpIngressHost: 'otlp.example.com' }))).find((x) => x.kind === 'Ingress' && x.metadata!.name === 'alloy-agents') as any;
     assert.deepEqual([ingress.spec.rules[0].host, ingress.spec.tls[0].hosts], ['otlp.example.com', ['otlp.example.com']]);
     assert.throws(() => stackOptions(baseInputs({ otlpExposure: 'LoadBalancer', components: 'loki,grafana' })), /Input 'otlpExposure': the OTLP endpoint for agents is Alloy's/);
   });
 
   it('links the datasources both ways', () => {
-    const ds = datasources(stackOptions(baseInputs())).datasources as any[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const ds = datasources(stackOptions(baseInputs())).datasources as any[];
     const byUid = Object.fromEntries(ds.map((d) => [d.uid, d]));
     assert.equal(byUid.tempo.jsonData.tracesToLogsV2.datasourceUid, 'loki');
     assert.equal(byUid.tempo.jsonData.tracesToProfiles.datasourceUid, 'pyroscope');
@@ -124,7 +124,7 @@ describe('observability render', () => {
     assert.equal(byUid.loki.jsonData.derivedFields[0].url, '$${__value.raw}', 'escaped from provisioning env expansion');
     assert.match('{"level":"info","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","msg":"x"}', new RegExp(byUid.loki.jsonData.derivedFields[0].matcherRegex));
     assert.equal(byUid.prometheus.jsonData.exemplarTraceIdDestinations[0].datasourceUid, 'tempo');
-    const noTempo = datasources(stackOptions(baseInputs({ components: 'loki,grafana' }))).datasources as any[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const noTempo = datasources(stackOptions(baseInputs({ components: 'loki,grafana' }))).datasources as any[];
     assert.deepEqual(noTempo.map((d) => d.uid), ['loki']);
     assert.deepEqual(noTempo[0].jsonData, {}, 'no link to a datasource that does not exist');
   });
@@ -132,7 +132,7 @@ describe('observability render', () => {
   it('ships dashboards that are valid Grafana JSON and query only provisioned datasources', () => {
     const uids = new Set((datasources(stackOptions(baseInputs())).datasources as { uid: string }[]).map((d) => d.uid));
     assert.deepEqual(Object.values(DASHBOARDS).map((d) => d.title).sort(), ['Application Performance', 'Deployment Timeline', 'Pipeline Observability']);
-    for (const [file, dashboard] of Object.entries(DASHBOARDS) as [string, any][]) { // eslint-disable-line @typescript-eslint/no-explicit-any
+    for (const [file, dashboard] of Object.entries(DASHBOARDS) as [string, any][]) {
       assert.match(dashboard.uid, /^[a-z0-9-]{1,40}$/, file);
       assert.ok(Number.isInteger(dashboard.schemaVersion) && dashboard.schemaVersion >= 39, file);
       const ids = dashboard.panels.map((p: { id: number }) => p.id);
@@ -145,7 +145,7 @@ describe('observability render', () => {
         for (const target of panel.targets) assert.ok(target.refId, `${file} ${panel.title}: refId`);
       }
     }
-    assert.ok(DASHBOARDS['deployment-timeline.json'] && (DASHBOARDS['deployment-timeline.json'] as any).annotations.list[0].target.tags.includes('deployment')); // eslint-disable-line @typescript-eslint/no-explicit-any
+    assert.ok(DASHBOARDS['deployment-timeline.json'] && (DASHBOARDS['deployment-timeline.json'] as any).annotations.list[0].target.tags.includes('deployment'));
   });
 
   it('provisions the four alert rules with folder, uid, title and a condition that names a query, routed per environment', () => {

@@ -10,7 +10,7 @@ import { loadPipelineValidator } from '../pipeline-schema';
 import { previewPipeline } from '../preview';
 import type { PipelineValidator } from '../validate-pipeline';
 
-type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Any = any;
 const TEMPLATES = path.join(REPO_ROOT, 'templates');
 const EXAMPLES = [path.join(REPO_ROOT, 'examples', 'azure-pipelines.yml'), ...fs.readdirSync(path.join(REPO_ROOT, 'examples', 'templates')).map((f) => path.join(REPO_ROOT, 'examples', 'templates', f))];
 const templateFiles = () => ['steps', 'jobs', 'stages', 'pipelines'].flatMap((kind) => fs.readdirSync(path.join(TEMPLATES, kind)).map((f) => path.join(TEMPLATES, kind, f)));

@@ -7,8 +7,9 @@ import { type FakeServer, startFakeServer } from '../../../test/harness/fake-ser
 import { assertNoSecretLeak } from '../../../test/harness/leak-check';
 import { runL0 } from '../../../test/harness/run-l0';
 import { spanIdFor, traceIdFor } from '../otlp';
+import { uniqueName } from '../../../test/harness/unique-name';
 
-type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Any = any;
 const FAKES = path.join(__dirname, '..', '..', '..', 'test', 'fakes');
 const attr = (span: Any, key: string) => {
   const v = span.attributes.find((a: Any) => a.key === key)?.value;
@@ -28,14 +29,15 @@ describe('pipeline runs as traces', function () {
   let receiver: FakeServer;
   const spans = async () => (await receiver.requests()).filter((r) => r.path === '/v1/traces').flatMap((r) => JSON.parse(r.body).resourceSpans.flatMap((rs: Any) => rs.scopeSpans.flatMap((ss: Any) => ss.spans.map((s: Any) => ({ ...s, resource: rs.resource })))));
 
-  before(async () => {
+  // Each test has its own OTLP receiver (and Azure DevOps below): the spans it reads are its own.
+  beforeEach(async () => {
     receiver = await startFakeServer(path.join(FAKES, 'otlp-receiver.js'), { token });
   });
-  after(() => receiver?.stop());
+  afterEach(() => receiver?.stop());
 
   it('each task of a run sends its span and its slow steps into the run\'s one trace, with CI/CD attributes and no secret', async () => {
     const cluster = await sharedControlPlane();
-    const namespace = `trace-l0-${Date.now().toString(36)}`;
+    const namespace = uniqueName('trace-l0');
     const config = new k8s.KubeConfig();
     config.loadFromFile(cluster.kubeconfig);
     await config.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
@@ -111,13 +113,13 @@ describe('pipeline runs as traces', function () {
       { id: 'task-skipped', parentId: 'job-prod', type: 'Task', name: 'Annotate', startTime: null, finishTime: null, state: 'completed', result: 'skipped' },
     ];
 
-    before(async () => {
+    beforeEach(async () => {
       ado = await startFakeServer(path.join(FAKES, 'azure-devops.js'), {
         organization: 'contoso', project: 'gitops', projectRoot: '/nonexistent', token: adoToken,
         builds: { 4711: { build: { buildNumber: '20261126.3', startTime: t(0), finishTime: t(21), result: 'failed', status: 'completed', definition: { id: 7, name: 'sample-app-delivery' } }, records } },
       });
     });
-    after(() => ado?.stop());
+    afterEach(() => ado?.stop());
 
     const exportRun = (overrides: Record<string, string> = {}, token = adoToken) =>
       runL0({

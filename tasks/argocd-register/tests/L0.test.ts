@@ -3,6 +3,7 @@ import * as k8s from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { sharedControlPlane } from '../../../test/cluster/shared-control-plane';
 import { runL0 } from '../../../test/harness/run-l0';
+import { uniqueName } from '../../../test/harness/unique-name';
 
 const environments = stringify([
   { name: 'dev', path: 'apps/{app}/overlays/{env}', namespace: 'sample-app-dev', sync: 'automated', slack: '#dev-deployments', email: 'dev-team@example.com' },
@@ -28,7 +29,7 @@ describe('ArgoCDRegister L0 (the shipped bundle)', function () {
 
   it('registers the app on the cluster, sets its outputs and summary, and never prints the tokens', async () => {
     const cluster = await sharedControlPlane();
-    const namespace = `argocd-l0-reg-${Date.now().toString(36)}`;
+    const namespace = uniqueName('argocd-l0-reg');
     const config = new k8s.KubeConfig();
     config.loadFromFile(cluster.kubeconfig);
     await config.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });

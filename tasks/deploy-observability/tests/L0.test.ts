@@ -3,6 +3,7 @@ import * as k8s from '@kubernetes/client-node';
 import { sharedControlPlane } from '../../../test/cluster/shared-control-plane';
 import { createVolumes } from '../../../test/cluster/volumes';
 import { runL0 } from '../../../test/harness/run-l0';
+import { uniqueName } from '../../../test/harness/unique-name';
 
 describe('DeployObservability L0 (the shipped bundle)', function () {
   this.timeout(120000);
@@ -52,18 +53,17 @@ describe('DeployObservability L0 (the shipped bundle)', function () {
 
   it('applies to the cluster, sets its outputs, and never prints the generated password', async () => {
     const cluster = await sharedControlPlane();
-    const suffix = Date.now().toString(36);
-    const namespace = `obs-l0-${suffix}`;
+    const namespace = uniqueName('obs-l0');
     const config = new k8s.KubeConfig();
     config.loadFromFile(cluster.kubeconfig);
-    await createVolumes(config, `obs-l0-${suffix}`, 3);
+    await createVolumes(config, namespace, 3);
     const run = await runL0({
       task: 'deploy-observability',
-      inputs: { kubeconfig: cluster.kubeconfig, namespace, components: 'loki,alloy,grafana', storageClassName: `obs-l0-${suffix}`, alertSlackWebhookUrl: slack, waitTimeoutMinutes: '2' },
+      inputs: { kubeconfig: cluster.kubeconfig, namespace, components: 'loki,alloy,grafana', storageClassName: namespace, alertSlackWebhookUrl: slack, waitTimeoutMinutes: '2' },
       secrets: [cluster.token, slack],
     });
     assert.equal(run.succeeded, true, run.stdout);
-    assert.match(run.stdout, /##vso\[task\.setvariable variable=grafanaUrl;isOutput=true;issecret=false;\]http:\/\/grafana\.obs-l0-[a-z0-9]+\.svc\.cluster\.local:3000\//);
+    assert.match(run.stdout, /##vso\[task\.setvariable variable=grafanaUrl;isOutput=true;issecret=false;\]http:\/\/grafana\.obs-l0-[a-z0-9-]+\.svc\.cluster\.local:3000\//);
     assert.match(run.stdout, /##vso\[task\.setvariable variable=grafanaAdminPassword;isOutput=true;issecret=true;\]/);
     assert.match(run.stdout, /##vso\[task\.uploadsummary\]/);
     const secret = await config.makeApiClient(k8s.CoreV1Api).readNamespacedSecret({ name: 'observability-credentials', namespace });

@@ -6,6 +6,7 @@ import { sharedControlPlane } from '../../../test/cluster/shared-control-plane';
 import { createConfigRepo, type ConfigRepoFixture } from '../../../test/harness/config-repo-fixture';
 import { startFakeServer } from '../../../test/harness/fake-server';
 import { REPO_ROOT, runL0 } from '../../../test/harness/run-l0';
+import { uniqueName } from '../../../test/harness/unique-name';
 
 const outputs = (stdout: string) =>
   Object.fromEntries([...stdout.matchAll(/##vso\[task\.setvariable variable=([^;]+);isOutput=true;issecret=false;\](.*)/g)].map((m) => [m[1], m[2]]));
@@ -111,9 +112,11 @@ describe('PromoteEnv L0 (the shipped bundle)', function () {
   describe('with verification through Argo CD', () => {
     let controller: { stop(): Promise<void> };
     let kubeconfig: string;
-    const namespace = `argocd-l0-${Date.now().toString(36)}`;
+    let namespace: string;
 
-    before(async () => {
+    // Each test has its own Argo CD namespace and controller.
+    beforeEach(async () => {
+      namespace = uniqueName('argocd-l0');
       const cluster = await sharedControlPlane();
       kubeconfig = cluster.kubeconfig;
       const config = new k8s.KubeConfig();
@@ -121,14 +124,12 @@ describe('PromoteEnv L0 (the shipped bundle)', function () {
       await config.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
       controller = startArgoTestController({ kubeconfig, namespace, degradedTags: ['2.0.0-broken'], tickMs: 200 });
     });
-    after(() => controller.stop());
+    afterEach(() => controller.stop());
 
     async function registerApp(url: string) {
       const config = new k8s.KubeConfig();
       config.loadFromFile(kubeconfig);
-      const objects = k8s.KubernetesObjectApi.makeApiClient(config);
-      await objects.delete({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'sample-app-staging', namespace } }).catch(() => undefined);
-      await objects.create({
+      await k8s.KubernetesObjectApi.makeApiClient(config).create({
         apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'sample-app-staging', namespace },
         spec: { project: 'default', source: { repoURL: url, path: 'apps/sample-app/overlays/staging', targetRevision: 'main' }, destination: { server: 'https://kubernetes.default.svc', namespace: 'sample-app-staging' }, syncPolicy: { automated: {} } },
       } as k8s.KubernetesObject);
