@@ -29,7 +29,26 @@ const common = {
   // Deterministic output: no absolute paths or timestamps in the bundle.
   absWorkingDir: root,
   alias: { 'whatwg-url': path.join(root, 'build', 'shims', 'whatwg-url.js') },
+  // A map beside each bundle, without the sources' text: an unexpected error's stack in the
+  // debug log names lib/…/file.ts:line (lib/pipeline/source-mapped-stack.ts reads it on failure).
+  sourcemap: 'external',
+  sourcesContent: false,
 };
+
+/** Rewrites a map's sources to repository paths (lib/gitops/promote.ts), as a stack should show them. */
+function repositoryPaths(mapText, mapFile) {
+  const map = JSON.parse(mapText);
+  map.sources = map.sources.map((source) => path.relative(root, path.resolve(path.dirname(mapFile), source)).split(path.sep).join('/'));
+  return JSON.stringify(map);
+}
+
+/** Writes a build's output files, rewriting its source map's paths. */
+function writeOutputs(outputFiles) {
+  for (const file of outputFiles) {
+    fs.mkdirSync(path.dirname(file.path), { recursive: true });
+    fs.writeFileSync(file.path, file.path.endsWith('.map') ? repositoryPaths(file.text, file.path) : file.contents);
+  }
+}
 
 // `import validate from 'input-validator:./task.json'` in a task becomes the
 // standalone Ajv validator of that task.json's inputs (lib/pipeline/input-validator.ts).
@@ -61,18 +80,22 @@ function lazyLibraryPlugin(taskDir) {
         return { path: path.resolve(args.resolveDir, `${args.path}.ts`), namespace: 'lazy-library' };
       });
       build.onLoad({ filter: /.*/, namespace: 'lazy-library' }, async (args) => {
-        const library = await esbuild.build({ ...common, entryPoints: [args.path], write: false, metafile: true });
+        // Its map is index.library.js.map: the code is compiled under that file name (beside the bundle).
+        const library = await esbuild.build({ ...common, entryPoints: [args.path], outfile: path.join(dist, 'extension', 'tasks', path.basename(taskDir), 'index.library.js'), write: false, metafile: true });
         const taskLibInside = Object.keys(library.metafile.inputs).find((input) => input.includes('azure-pipelines-task-lib'));
         if (taskLibInside) throw new Error(`${path.relative(root, args.path)} pulls in ${taskLibInside}: the task's library must reach task-lib only through its TaskHost`);
         // What it exports, from the compiled module tsc wrote to out/.
         const compiled = require(path.join(root, 'out', path.relative(root, args.path).replace(/\.ts$/, '.js')));
+        const code = library.outputFiles.find((f) => f.path.endsWith('.js'));
+        writeOutputs(library.outputFiles.filter((f) => f.path.endsWith('.map')));
         const contents = [
-          `const code = ${JSON.stringify(library.outputFiles[0].text)};`,
+          `const code = ${JSON.stringify(code.text)};`,
           'let loaded;',
           'function load() {',
           '  if (!loaded) {',
           "    const module = { exports: {} };",
-          "    require('node:vm').runInThisContext(`(function (module, exports, require, __filename, __dirname) {${code}\n})`, { filename: `${__filename} (library)` })(module, module.exports, require, __filename, __dirname);",
+          // The wrapper has a line of its own (lineOffset -1), so positions match index.library.js.map.
+          "    require('node:vm').runInThisContext(`(function (module, exports, require, __filename, __dirname) {\n${code}\n})`, { filename: require('node:path').join(__dirname, 'index.library.js'), lineOffset: -1 })(module, module.exports, require, __filename, __dirname);",
           '    loaded = module.exports;',
           '  }',
           '  return loaded;',
@@ -98,7 +121,8 @@ async function main() {
 
   for (const name of taskNames()) {
     const out = path.join(dist, 'extension', 'tasks', name);
-    await esbuild.build({ ...common, entryPoints: [path.join(root, 'tasks', name, 'index.ts')], outfile: path.join(out, 'index.js'), plugins: [inputValidatorPlugin, lazyLibraryPlugin(path.join(root, 'tasks', name))] });
+    const bundle = await esbuild.build({ ...common, entryPoints: [path.join(root, 'tasks', name, 'index.ts')], outfile: path.join(out, 'index.js'), write: false, plugins: [inputValidatorPlugin, lazyLibraryPlugin(path.join(root, 'tasks', name))] });
+    writeOutputs(bundle.outputFiles);
     fs.copyFileSync(path.join(root, 'tasks', name, 'task.json'), path.join(out, 'task.json'));
     fs.copyFileSync(path.join(root, 'tasks', name, 'icon.png'), path.join(out, 'icon.png'));
     // task-lib reads its messages relative to __dirname, which is now the bundle's folder.
@@ -106,12 +130,14 @@ async function main() {
     fs.cpSync(path.join(taskLib, 'Strings'), path.join(out, 'Strings'), { recursive: true });
   }
 
-  await esbuild.build({
+  const cli = await esbuild.build({
     ...common,
     entryPoints: [path.join(root, 'cli', 'gitops-stack.ts')],
     outfile: path.join(dist, 'cli', 'gitops-stack.js'),
     banner: { js: '#!/usr/bin/env node' },
+    write: false,
   });
+  writeOutputs(cli.outputFiles);
   fs.chmodSync(path.join(dist, 'cli', 'gitops-stack.js'), 0o755);
   console.log(`build: ${taskNames().length} tasks and the CLI bundled in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 }

@@ -1,5 +1,6 @@
 import { startTaskTrace } from '../telemetry/task-trace';
 import { UserError } from '../user-error';
+import { sourceMappedStack } from './source-mapped-stack';
 import type { TaskHost } from './task-host';
 
 /**
@@ -20,7 +21,7 @@ export async function runTask(host: TaskHost, body: () => Promise<string | void>
       failure = error.message;
     } else {
       const err = error instanceof Error ? error : new Error(String(error));
-      host.debug(err.stack ?? err.message);
+      host.debug(err.stack ? sourceMappedStack(err.stack) : err.message);
       failure = `Unexpected error: ${err.message}. Run with System.Debug=true for details, and report it if it persists.`;
     }
     await trace?.finish('failure', failure);

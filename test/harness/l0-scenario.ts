@@ -19,5 +19,10 @@ for (const [id, endpoint] of Object.entries(scenario.endpoints ?? {})) {
   for (const [key, value] of Object.entries(endpoint.parameters)) process.env[`ENDPOINT_AUTH_PARAMETER_${id}_${key.toUpperCase()}`] = value;
   for (const [key, value] of Object.entries(endpoint.data ?? {})) process.env[`ENDPOINT_DATA_${id}_${key.toUpperCase()}`] = value;
 }
+if (scenario.fault) {
+  const { module, name } = scenario.fault;
+  const real = require(module) as Record<string, unknown>;
+  runner.registerMock(module, { ...real, [name]: () => { throw new TypeError(`injected fault in ${module}.${name}`); } });
+}
 delete process.env.L0_SCENARIO;
 runner.run(true);

@@ -24,6 +24,8 @@ export interface L0Scenario {
   endpoints?: Record<string, L0Endpoint>;
   /** Values that must never appear in the output, besides those the run registers itself. */
   secrets?: string[];
+  /** Makes `module`'s function `name` throw a TypeError inside the task: an unexpected error, as a bug would cause. */
+  fault?: { module: string; name: string };
 }
 
 /**

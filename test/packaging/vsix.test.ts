@@ -19,16 +19,21 @@ describe('packaging: npm run package', function () {
     entries = zip.getEntries().map((e) => e.entryName);
   });
 
-  it('holds every task folder as one bundle plus task-lib resources, and no node_modules', () => {
+  it('holds every task folder as one bundle with its source maps plus task-lib resources, and no node_modules', () => {
     assert.deepEqual(TASKS, ['argocd-register', 'deploy-observability', 'export-pipeline-trace', 'promote-env', 'provision-aks']);
     for (const task of TASKS) {
       const files = entries.filter((e) => e.startsWith(`tasks/${task}/`)).map((e) => e.slice(`tasks/${task}/`.length));
       const top = [...new Set(files.map((f) => f.split('/')[0]).filter(Boolean))].sort();
-      assert.deepEqual(top, ['Strings', 'icon.png', 'index.js', 'lib.json', 'task.json'], task);
+      assert.deepEqual(top, ['Strings', 'icon.png', 'index.js', 'index.js.map', 'index.library.js.map', 'lib.json', 'task.json'], task);
+      for (const map of ['index.js.map', 'index.library.js.map']) {
+        const { sources, sourcesContent } = JSON.parse(zip.readAsText(`tasks/${task}/${map}`));
+        assert.ok(sources.some((s: string) => /^lib\/[\w/-]+\.ts$/.test(s)), `${task}/${map} names lib/ sources by their repository path`);
+        assert.equal(sourcesContent, undefined, 'no source text is shipped');
+      }
       assert.ok(files.includes('Strings/resources.resjson/en-US/resources.resjson'), `${task} has task-lib strings`);
     }
     assert.deepEqual(entries.filter((e) => e.includes('node_modules')), []);
-    assert.deepEqual(entries.filter((e) => e.endsWith('.ts') || e.endsWith('.map')), []);
+    assert.deepEqual(entries.filter((e) => e.endsWith('.ts')), []);
   });
 
   it('ships task.json files with Node20_1 and Node24 handlers pointing at the bundle', () => {

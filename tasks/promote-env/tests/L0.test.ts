@@ -38,6 +38,18 @@ describe('PromoteEnv L0 (the shipped bundle)', function () {
     assert.match(run.errorIssues[0], /^Input required: 'configRepoUrl' \(Config repository URL\)\./);
   });
 
+  it('reports an unexpected error in one line, with a stack in the debug log that names the TypeScript source', async () => {
+    const run = await runL0({ task: 'promote-env', inputs: base(), variables: { 'System.Debug': 'true' }, fault: { module: 'node:child_process', name: 'execFile' } });
+    assert.equal(run.failed, true);
+    assert.equal(run.errorIssues[0], 'Unexpected error: injected fault in node:child_process.execFile. Run with System.Debug=true for details, and report it if it persists.');
+    // The agent's debug command carries the stack with its newlines escaped.
+    const debug = run.stdout.split('\n').find((l) => l.startsWith('##vso[task.debug]TypeError: injected fault'));
+    const stack = (debug ?? '').replace(/%0A/g, '\n').split('\n').slice(1);
+    assert.ok(stack.some((l) => /^ {4}at .*\blib\/gitops\/git\.ts:\d+:\d+\)?$/.test(l)), `a frame in lib/gitops/git.ts: ${stack.join('\n')}`);
+    assert.ok(stack.some((l) => /\blib\/gitops\/promote\.ts:\d+:\d+/.test(l)), 'and the caller in promote.ts');
+    assert.ok(!stack.some((l) => /index(\.library)?\.js:/.test(l)), 'no frame left pointing at a minified bundle');
+  });
+
   it('refuses a malformed image and an undefined variable by name, before touching the repo', async () => {
     const bad = await runL0({ task: 'promote-env', inputs: { ...base(), sourceEnvironment: '', image: 'Sample App:latest' } });
     assert.match(bad.errorIssues[0], /^Input 'image' \(Image\) 'Sample App:latest' must be name:tag, name@sha256:<64 hex> or name:tag@sha256:<64 hex>\.$/);
