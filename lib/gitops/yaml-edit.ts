@@ -71,11 +71,14 @@ function lineEnd(text: string, index: number): number {
 function formatScalar(value: string, type: Scalar['type']): string {
   if (type === 'QUOTE_DOUBLE') return JSON.stringify(value);
   if (type === 'QUOTE_SINGLE') return `'${value.replace(/'/g, "''")}'`;
-  let plainIsSame = false;
+  return plainReadsAs(value) ? value : JSON.stringify(value);
+}
+
+/** Whether `value` written plain (unquoted) reads back as the same string. */
+function plainReadsAs(value: string): boolean {
   try {
-    plainIsSame = parse(value) === value && !/[#:]\s|\s$|^\s/.test(value);
+    return parse(value) === value && !/[#:]\s|\s$|^\s/.test(value);
   } catch {
-    plainIsSame = false;
+    return false;
   }
-  return plainIsSame ? value : JSON.stringify(value);
 }

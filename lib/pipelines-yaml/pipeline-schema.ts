@@ -4,6 +4,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import Ajv, { type ValidateFunction } from 'ajv';
+import { version as AJV_VERSION } from 'ajv/package.json';
+import * as equal from 'ajv/dist/runtime/equal';
+import * as ucs2length from 'ajv/dist/runtime/ucs2length';
+import * as uri from 'ajv/dist/runtime/uri';
+import * as validationError from 'ajv/dist/runtime/validation_error';
 import standaloneCode from 'ajv/dist/standalone';
 import type { TaskDefinition } from '../pipeline/task-definition';
 import { UserError } from '../user-error';
@@ -22,10 +27,10 @@ const regExp = Object.assign((pattern: string, flags: string) => new RegExp(patt
 
 // What a standalone validator may require at run time, bundled with the CLI.
 const RUNTIME: Record<string, unknown> = {
-  'ajv/dist/runtime/equal': require('ajv/dist/runtime/equal'),
-  'ajv/dist/runtime/ucs2length': require('ajv/dist/runtime/ucs2length'),
-  'ajv/dist/runtime/uri': require('ajv/dist/runtime/uri'),
-  'ajv/dist/runtime/validation_error': require('ajv/dist/runtime/validation_error'),
+  'ajv/dist/runtime/equal': equal,
+  'ajv/dist/runtime/ucs2length': ucs2length,
+  'ajv/dist/runtime/uri': uri,
+  'ajv/dist/runtime/validation_error': validationError,
 };
 
 export function cacheDir(): string {
@@ -71,8 +76,7 @@ function writeAtomically(file: string, text: string | Buffer): void {
  */
 export function loadPipelineValidator(schemaFile: string, tasks: TaskDefinition[]): PipelineValidator & { fromCache: boolean } {
   const text = fs.readFileSync(schemaFile, 'utf8');
-  const { version: ajvVersion } = require('ajv/package.json') as { version: string };
-  const key = createHash('sha256').update(`${CACHE_FORMAT}\n${ajvVersion}\n${JSON.stringify(tasks)}\n`).update(text).digest('hex').slice(0, 24);
+  const key = createHash('sha256').update(`${CACHE_FORMAT}\n${AJV_VERSION}\n${JSON.stringify(tasks)}\n`).update(text).digest('hex').slice(0, 24);
   const cached = path.join(cacheDir(), `validator-${key}.js`);
   if (fs.existsSync(cached)) {
     try {

@@ -3,6 +3,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { TaskDefinition } from '../pipeline/task-definition';
 import type { Value } from './expression';
 
+// The official schema is walked generically (any keyword at any depth); typing each keyword would only restate JSON Schema.
 type Schema = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /**

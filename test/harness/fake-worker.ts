@@ -16,6 +16,7 @@ const { fakeModule, options, certFile, keyFile } = workerData as {
   certFile: string;
   keyFile: string;
 };
+// The fake's module is named at run time (workerData), so it cannot be a static import.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const fake: Fake = require(fakeModule).createFake(options);
 const recorded: RecordedRequest[] = [];

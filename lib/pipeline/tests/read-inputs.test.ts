@@ -101,7 +101,6 @@ describe('readInputs: task.json is the single source of input rules', () => {
 
   it('compiles to a standalone module that judges inputs exactly as the run-time validator', () => {
     const module = { exports: {} as { default?: unknown } };
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval
     new Function('module', 'exports', 'require', inputValidatorSource(definition))(module, module.exports, require);
     const standalone = (module.exports.default ?? module.exports) as ReturnType<typeof compileInputValidator>;
     const cases = [{ region: 'EASTus' }, { region: 'west' }, { url: 'https://x.example/' }, { url: 'mailto:a@b' }, { count: 11 }, { wait: 'yes' }, { action: 'apply' }];
