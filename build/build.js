@@ -12,7 +12,8 @@ const dist = path.join(root, 'dist');
 const taskLib = path.dirname(require.resolve('azure-pipelines-task-lib/package.json'));
 
 function taskNames() {
-  return fs.readdirSync(path.join(root, 'tasks'), { withFileTypes: true })
+  return fs
+    .readdirSync(path.join(root, 'tasks'), { withFileTypes: true })
     .filter((d) => d.isDirectory() && fs.existsSync(path.join(root, 'tasks', d.name, 'task.json')))
     .map((d) => d.name)
     .sort();
@@ -38,7 +39,12 @@ const common = {
 /** Rewrites a map's sources to repository paths (lib/gitops/promote.ts), as a stack should show them. */
 function repositoryPaths(mapText, mapFile) {
   const map = JSON.parse(mapText);
-  map.sources = map.sources.map((source) => path.relative(root, path.resolve(path.dirname(mapFile), source)).split(path.sep).join('/'));
+  map.sources = map.sources.map((source) =>
+    path
+      .relative(root, path.resolve(path.dirname(mapFile), source))
+      .split(path.sep)
+      .join('/'),
+  );
   return JSON.stringify(map);
 }
 
@@ -81,9 +87,16 @@ function lazyLibraryPlugin(taskDir) {
       });
       build.onLoad({ filter: /.*/, namespace: 'lazy-library' }, async (args) => {
         // Its map is index.library.js.map: the code is compiled under that file name (beside the bundle).
-        const library = await esbuild.build({ ...common, entryPoints: [args.path], outfile: path.join(dist, 'extension', 'tasks', path.basename(taskDir), 'index.library.js'), write: false, metafile: true });
+        const library = await esbuild.build({
+          ...common,
+          entryPoints: [args.path],
+          outfile: path.join(dist, 'extension', 'tasks', path.basename(taskDir), 'index.library.js'),
+          write: false,
+          metafile: true,
+        });
         const taskLibInside = Object.keys(library.metafile.inputs).find((input) => input.includes('azure-pipelines-task-lib'));
-        if (taskLibInside) throw new Error(`${path.relative(root, args.path)} pulls in ${taskLibInside}: the task's library must reach task-lib only through its TaskHost`);
+        if (taskLibInside)
+          throw new Error(`${path.relative(root, args.path)} pulls in ${taskLibInside}: the task's library must reach task-lib only through its TaskHost`);
         // What it exports, from the compiled module tsc wrote to out/.
         const compiled = require(path.join(root, 'out', path.relative(root, args.path).replace(/\.ts$/, '.js')));
         const code = library.outputFiles.find((f) => f.path.endsWith('.js'));
@@ -93,7 +106,7 @@ function lazyLibraryPlugin(taskDir) {
           'let loaded;',
           'function load() {',
           '  if (!loaded) {',
-          "    const module = { exports: {} };",
+          '    const module = { exports: {} };',
           // The wrapper has a line of its own (lineOffset -1), so positions match index.library.js.map.
           "    require('node:vm').runInThisContext(`(function (module, exports, require, __filename, __dirname) {\n${code}\n})`, { filename: require('node:path').join(__dirname, 'index.library.js'), lineOffset: -1 })(module, module.exports, require, __filename, __dirname);",
           '    loaded = module.exports;',
@@ -121,7 +134,13 @@ async function main() {
 
   for (const name of taskNames()) {
     const out = path.join(dist, 'extension', 'tasks', name);
-    const bundle = await esbuild.build({ ...common, entryPoints: [path.join(root, 'tasks', name, 'index.ts')], outfile: path.join(out, 'index.js'), write: false, plugins: [inputValidatorPlugin, lazyLibraryPlugin(path.join(root, 'tasks', name))] });
+    const bundle = await esbuild.build({
+      ...common,
+      entryPoints: [path.join(root, 'tasks', name, 'index.ts')],
+      outfile: path.join(out, 'index.js'),
+      write: false,
+      plugins: [inputValidatorPlugin, lazyLibraryPlugin(path.join(root, 'tasks', name))],
+    });
     writeOutputs(bundle.outputFiles);
     fs.copyFileSync(path.join(root, 'tasks', name, 'task.json'), path.join(out, 'task.json'));
     fs.copyFileSync(path.join(root, 'tasks', name, 'icon.png'), path.join(out, 'icon.png'));

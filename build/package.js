@@ -29,12 +29,19 @@ for (const file of manifest.files) {
 }
 const out = path.join(root, 'dist', `${publisher}.${manifest.id}-${version}.vsix`);
 const args = [
-  require.resolve('tfx-cli/_build/tfx-cli.js'), 'extension', 'create',
-  '--root', stage,
-  '--manifest-globs', 'vss-extension.json',
-  '--override', JSON.stringify({ ...overrides, version }),
-  '--output-path', out,
-  '--no-prompt', '--no-color',
+  require.resolve('tfx-cli/_build/tfx-cli.js'),
+  'extension',
+  'create',
+  '--root',
+  stage,
+  '--manifest-globs',
+  'vss-extension.json',
+  '--override',
+  JSON.stringify({ ...overrides, version }),
+  '--output-path',
+  out,
+  '--no-prompt',
+  '--no-color',
 ];
 execFileSync(process.execPath, args, { cwd: stage, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, TFX_TRACE: '' } });
 console.log(`package: ${path.relative(root, out)} (${fs.statSync(out).size} bytes)`);

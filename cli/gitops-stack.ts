@@ -26,14 +26,23 @@ interface Command {
 /** Every input of a task as a `--name value` flag: the CLI takes what the task takes. */
 function taskOptions(task: string): Command['options'] {
   return Object.fromEntries(
-    TASK_DEFINITIONS[task].inputs.map((input) => [input.name, { type: 'string' as const, description: `${input.label}${input.defaultValue ? ` (default ${input.defaultValue})` : ''}${input.required ? ' [required]' : ''}` }]),
+    TASK_DEFINITIONS[task].inputs.map((input) => [
+      input.name,
+      {
+        type: 'string' as const,
+        description: `${input.label}${input.defaultValue ? ` (default ${input.defaultValue})` : ''}${input.required ? ' [required]' : ''}`,
+      },
+    ]),
   );
 }
 
 /** A task's inputs from the command line's flags, validated exactly as the task validates them. */
 function taskInputs<T extends InputValues>(task: string, values: Record<string, string | boolean | string[] | undefined>, host: ConsoleHost): T {
   const definition = TASK_DEFINITIONS[task];
-  return readInputs<T>(definition, compileInputValidator(definition), { getInput: (name) => values[name] as string | undefined, setSecret: (v) => host.setSecret(v) });
+  return readInputs<T>(definition, compileInputValidator(definition), {
+    getInput: (name) => values[name] as string | undefined,
+    setSecret: (v) => host.setSecret(v),
+  });
 }
 
 const COMMANDS: Record<string, Command> = {
@@ -49,7 +58,8 @@ const COMMANDS: Record<string, Command> = {
   },
   promote: {
     summary: 'promote an image between environments in the config repo (the PromoteEnv task)',
-    usage: 'gitops-stack promote --configRepoUrl <url> --apps <app> (--sourceEnvironment <env> | --image <ref>) --targetEnvironment <env> [--<input> <value> ...]',
+    usage:
+      'gitops-stack promote --configRepoUrl <url> --apps <app> (--sourceEnvironment <env> | --image <ref>) --targetEnvironment <env> [--<input> <value> ...]',
     options: taskOptions('promote-env'),
     async run(_positionals, values, host) {
       host.info(await promoteEnv(host, taskInputs<PromoteEnvInputs>('promote-env', values, host)));
@@ -77,11 +87,14 @@ const COMMANDS: Record<string, Command> = {
     },
     async run(files, values, host) {
       if (files.length === 0) throw new UserError('preview needs a pipeline file: gitops-stack preview <pipeline.yml>');
-      const pairs = (flag: string) => Object.fromEntries(((values[flag] as string[] | undefined) ?? []).map((pair) => {
-        const at = pair.indexOf('=');
-        if (at <= 0) throw new UserError(`--${flag} '${pair}' must read name=value.`);
-        return [pair.slice(0, at), pair.slice(at + 1)];
-      }));
+      const pairs = (flag: string) =>
+        Object.fromEntries(
+          ((values[flag] as string[] | undefined) ?? []).map((pair) => {
+            const at = pair.indexOf('=');
+            if (at <= 0) throw new UserError(`--${flag} '${pair}' must read name=value.`);
+            return [pair.slice(0, at), pair.slice(at + 1)];
+          }),
+        );
       const { findServiceSchema, loadPipelineValidator } = await import('../lib/pipelines-yaml/pipeline-schema');
       const { formatProblem, previewPipeline } = await import('../lib/pipelines-yaml/preview');
       const repoRoot = path.resolve(__dirname, '..', '..');
@@ -125,7 +138,15 @@ function help(): string {
 function commandHelp(name: string, command: Command): string {
   const width = Math.max(10, ...Object.keys(command.options).map((o) => o.length));
   const options = Object.entries(command.options).map(([o, d]) => `  --${o.padEnd(width)} ${d.description}`);
-  return [`gitops-stack ${name}: ${command.summary}`, '', `Usage: ${command.usage}`, '', 'Options:', ...options, `  --${'help'.padEnd(width)} show this help`].join('\n');
+  return [
+    `gitops-stack ${name}: ${command.summary}`,
+    '',
+    `Usage: ${command.usage}`,
+    '',
+    'Options:',
+    ...options,
+    `  --${'help'.padEnd(width)} show this help`,
+  ].join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -144,7 +165,9 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   // What the agent would provide: the job token (from SYSTEM_ACCESSTOKEN, as a pipeline script step maps it) and a temp folder.
-  const host = new ConsoleHost({ variables: { 'System.AccessToken': process.env.SYSTEM_ACCESSTOKEN, 'Agent.TempDirectory': os.tmpdir(), 'Build.RequestedFor': os.userInfo().username } });
+  const host = new ConsoleHost({
+    variables: { 'System.AccessToken': process.env.SYSTEM_ACCESSTOKEN, 'Agent.TempDirectory': os.tmpdir(), 'Build.RequestedFor': os.userInfo().username },
+  });
   await runTask(host, async () => {
     let parsed;
     try {

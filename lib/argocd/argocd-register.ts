@@ -64,7 +64,8 @@ function registration(host: TaskHost, inputs: ArgoCdRegisterInputs): Registratio
   const problems: string[] = [];
   const ssh = /^(ssh:\/\/|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:)/.test(inputs.configRepoUrl);
   if (inputs.configRepoAuth === 'sshKey' && !ssh) problems.push(`Input 'configRepoAuth' is sshKey, but '${inputs.configRepoUrl}' is not an SSH URL.`);
-  if (ssh && (inputs.configRepoAuth === 'token' || inputs.configRepoAuth === 'serviceConnection')) problems.push(`Input 'configRepoUrl' is an SSH URL: use configRepoAuth sshKey, or an https URL with a token.`);
+  if (ssh && (inputs.configRepoAuth === 'token' || inputs.configRepoAuth === 'serviceConnection'))
+    problems.push(`Input 'configRepoUrl' is an SSH URL: use configRepoAuth sshKey, or an https URL with a token.`);
   const slackWanted = environments.filter((e) => e.slack).map((e) => e.name);
   if (slackWanted.length && !inputs.slackToken) problems.push(`Environments ${slackWanted.join(', ')} name a Slack channel, but 'slackToken' is empty.`);
   const emailWanted = environments.filter((e) => e.email.length).map((e) => e.name);
@@ -83,7 +84,9 @@ function registration(host: TaskHost, inputs: ArgoCdRegisterInputs): Registratio
     environments,
     triggers: inputs.notificationTriggers.split(',').map((t) => t.trim() as Trigger),
     slack: inputs.slackToken ? { token: inputs.slackToken } : undefined,
-    smtp: inputs.smtpHost ? { host: inputs.smtpHost, port: inputs.smtpPort ?? 587, username: inputs.smtpUsername, password: inputs.smtpPassword, from: inputs.smtpFrom! } : undefined,
+    smtp: inputs.smtpHost
+      ? { host: inputs.smtpHost, port: inputs.smtpPort ?? 587, username: inputs.smtpUsername, password: inputs.smtpPassword, from: inputs.smtpFrom! }
+      : undefined,
   };
 }
 
@@ -137,7 +140,16 @@ export async function argocdRegister(host: TaskHost, inputs: ArgoCdRegisterInput
     applied.push(...results);
   });
 
-  const existing = await objects.list<Application>('argoproj.io/v1alpha1', 'Application', r.namespace, undefined, undefined, undefined, undefined, `${Object.keys(MANAGED_BY)[0]}=gitops-stack,gitops-stack.dev/app=${r.app}`);
+  const existing = await objects.list<Application>(
+    'argoproj.io/v1alpha1',
+    'Application',
+    r.namespace,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    `${Object.keys(MANAGED_BY)[0]}=gitops-stack,gitops-stack.dev/app=${r.app}`,
+  );
   const wanted = new Set(r.environments.map((e) => applicationName(r.app, e.name)));
   for (const stale of existing.items.filter((a) => !wanted.has(a.metadata!.name!))) {
     if (inputs.pruneEnvironments) {
@@ -160,7 +172,9 @@ export async function argocdRegister(host: TaskHost, inputs: ArgoCdRegisterInput
     const client = new ApplicationClient(config);
     const failures: string[] = [];
     for (const name of names) {
-      const outcome = await host.group(`Sync and wait: ${name}`, () => traced(`sync and wait ${name}`, { 'argocd.application': name }, () => waitForSync(client, { namespace: r.namespace, name, revision, timeoutMs }, log)));
+      const outcome = await host.group(`Sync and wait: ${name}`, () =>
+        traced(`sync and wait ${name}`, { 'argocd.application': name }, () => waitForSync(client, { namespace: r.namespace, name, revision, timeoutMs }, log)),
+      );
       health[name] = outcome.app?.status?.health?.status ?? 'Unknown';
       if (!outcome.healthy) failures.push(outcome.reason);
     }
@@ -179,6 +193,8 @@ function summarize(host: TaskHost, r: Registration, health: Record<string, strin
     const link = argocdUrl ? `[${name}](${argocdUrl.replace(/\/$/, '')}/applications/${r.namespace}/${name})` : name;
     return `| ${e.name} | ${link} | \`${e.path}\` | ${e.namespace} | ${e.sync} | ${health[name] ?? 'not waited for'} |`;
   });
-  host.summary(`ArgoCDRegister: ${r.app}`, ['| environment | Application | path | namespace | sync | health |', '| --- | --- | --- | --- | --- | --- |', ...rows].join('\n'));
+  host.summary(
+    `ArgoCDRegister: ${r.app}`,
+    ['| environment | Application | path | namespace | sync | health |', '| --- | --- | --- | --- | --- | --- |', ...rows].join('\n'),
+  );
 }
-

@@ -28,7 +28,8 @@ export function parseEnvironments(text: string, app: string): ArgoEnvironment[] 
   } catch (error) {
     throw new UserError(`Input 'environments' is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
   }
-  if (!Array.isArray(raw) || raw.length === 0) throw new UserError("Input 'environments' must be a YAML list with at least one environment (name, path, namespace, sync, slack, email).");
+  if (!Array.isArray(raw) || raw.length === 0)
+    throw new UserError("Input 'environments' must be a YAML list with at least one environment (name, path, namespace, sync, slack, email).");
   const problems: string[] = [];
   const seen = new Set<string>();
   const environments = raw.map((item, index): ArgoEnvironment => {
@@ -47,7 +48,8 @@ export function parseEnvironments(text: string, app: string): ArgoEnvironment[] 
     const sync = String(entry.sync ?? 'automated');
     if (sync !== 'automated' && sync !== 'manual') problems.push(`${where}: sync '${sync}' must be automated or manual`);
     const slack = entry.slack === undefined ? undefined : String(entry.slack).replace(/^#/, '');
-    if (slack !== undefined && !/^[a-z0-9][a-z0-9_-]{0,79}$/.test(slack)) problems.push(`${where}: slack channel '${entry.slack}' must be a channel name such as #dev-deployments`);
+    if (slack !== undefined && !/^[a-z0-9][a-z0-9_-]{0,79}$/.test(slack))
+      problems.push(`${where}: slack channel '${entry.slack}' must be a channel name such as #dev-deployments`);
     const email = (Array.isArray(entry.email) ? entry.email.map(String) : String(entry.email ?? '').split(/[,;]/)).map((e) => e.trim()).filter(Boolean);
     for (const address of email) if (!EMAIL.test(address)) problems.push(`${where}: '${address}' is not an e-mail address`);
     return { name, path, namespace, sync: sync as ArgoEnvironment['sync'], slack, email };

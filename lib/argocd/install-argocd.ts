@@ -4,7 +4,18 @@ import { parseAllDocuments } from 'yaml';
 import { serverSideApply, type AppliedObject } from '../kube/server-side-apply';
 import { UserError } from '../user-error';
 
-const CLUSTER_SCOPED = new Set(['CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'Namespace', 'PriorityClass', 'StorageClass', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration', 'APIService', 'PersistentVolume']);
+const CLUSTER_SCOPED = new Set([
+  'CustomResourceDefinition',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'Namespace',
+  'PriorityClass',
+  'StorageClass',
+  'ValidatingWebhookConfiguration',
+  'MutatingWebhookConfiguration',
+  'APIService',
+  'PersistentVolume',
+]);
 
 /** Argo CD's install manifest: a local file (air-gapped agents), or the release's at the pinned version. */
 export async function readInstallManifest(version: string, file?: string): Promise<string> {
@@ -17,7 +28,10 @@ export async function readInstallManifest(version: string, file?: string): Promi
   }
   const url = `https://raw.githubusercontent.com/argoproj/argo-cd/${version}/manifests/install.yaml`;
   const response = await fetch(url).catch(() => undefined);
-  if (!response?.ok) throw new UserError(`Argo CD ${version}'s install manifest could not be downloaded from ${url}${response ? ` (HTTP ${response.status})` : ''}; on an agent without internet access, set 'installManifest' to a local copy.`);
+  if (!response?.ok)
+    throw new UserError(
+      `Argo CD ${version}'s install manifest could not be downloaded from ${url}${response ? ` (HTTP ${response.status})` : ''}; on an agent without internet access, set 'installManifest' to a local copy.`,
+    );
   return response.text();
 }
 
@@ -27,12 +41,16 @@ export async function readInstallManifest(version: string, file?: string): Promi
  * cluster role bindings pointed at its service accounts.
  */
 export async function installArgoCd(objects: k8s.KubernetesObjectApi, namespace: string, manifest: string): Promise<AppliedObject[]> {
-  const docs = parseAllDocuments(manifest).map((d) => d.toJS() as k8s.KubernetesObject | null).filter((d): d is k8s.KubernetesObject => !!d?.kind);
-  if (!docs.some((d) => d.kind === 'Deployment' || d.kind === 'StatefulSet')) throw new UserError('The Argo CD install manifest holds no Deployment or StatefulSet: is it the right file?');
+  const docs = parseAllDocuments(manifest)
+    .map((d) => d.toJS() as k8s.KubernetesObject | null)
+    .filter((d): d is k8s.KubernetesObject => !!d?.kind);
+  if (!docs.some((d) => d.kind === 'Deployment' || d.kind === 'StatefulSet'))
+    throw new UserError('The Argo CD install manifest holds no Deployment or StatefulSet: is it the right file?');
   for (const doc of docs) {
     if (!CLUSTER_SCOPED.has(doc.kind!)) doc.metadata = { ...doc.metadata, namespace };
     if (doc.kind === 'ClusterRoleBinding') {
-      for (const subject of ((doc as { subjects?: { kind: string; namespace?: string }[] }).subjects ?? [])) if (subject.kind === 'ServiceAccount') subject.namespace = namespace;
+      for (const subject of (doc as { subjects?: { kind: string; namespace?: string }[] }).subjects ?? [])
+        if (subject.kind === 'ServiceAccount') subject.namespace = namespace;
     }
   }
   const ordered = [

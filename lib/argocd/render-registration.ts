@@ -41,13 +41,16 @@ export function renderRegistration(r: Registration): KubernetesObject[] {
   if (r.credentials.password) data.password = b64(r.credentials.password);
   if (r.credentials.sshPrivateKey) data.sshPrivateKey = b64(r.credentials.sshPrivateKey);
   objects.push({
-    apiVersion: 'v1', kind: 'Secret',
+    apiVersion: 'v1',
+    kind: 'Secret',
     metadata: { name: repositorySecretName(r.repoUrl), namespace: r.namespace, labels: { 'argocd.argoproj.io/secret-type': 'repository', ...MANAGED_BY } },
-    type: 'Opaque', data,
+    type: 'Opaque',
+    data,
   } as KubernetesObject);
 
   objects.push({
-    apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject',
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'AppProject',
     metadata: { name: r.project, namespace: r.namespace, labels: MANAGED_BY },
     spec: {
       description: `${r.app}: ${r.environments.map((e) => e.name).join(', ')} from ${r.repoUrl}`,
@@ -67,9 +70,11 @@ export function renderRegistration(r: Registration): KubernetesObject[] {
       if (env.email.length && r.smtp) annotations[`notifications.argoproj.io/subscribe.${trigger}.email`] = env.email.join(';');
     }
     objects.push({
-      apiVersion: 'argoproj.io/v1alpha1', kind: 'Application',
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
       metadata: {
-        name: applicationName(r.app, env.name), namespace: r.namespace,
+        name: applicationName(r.app, env.name),
+        namespace: r.namespace,
         labels: { ...MANAGED_BY, 'gitops-stack.dev/app': r.app, 'gitops-stack.dev/environment': env.name },
         ...(Object.keys(annotations).length ? { annotations } : {}),
         finalizers: ['resources-finalizer.argocd.argoproj.io'],
@@ -90,8 +95,18 @@ export function renderRegistration(r: Registration): KubernetesObject[] {
 }
 
 const TEMPLATES: Record<Trigger, { template: string; when: string; title: string; color: string }> = {
-  'on-deployed': { template: 'app-deployed', when: "app.status.operationState != nil and app.status.operationState.phase in ['Succeeded'] and app.status.health.status == 'Healthy'", title: 'deployed', color: '#18be52' },
-  'on-sync-failed': { template: 'app-sync-failed', when: "app.status.operationState != nil and app.status.operationState.phase in ['Error', 'Failed']", title: 'failed to sync', color: '#E96D76' },
+  'on-deployed': {
+    template: 'app-deployed',
+    when: "app.status.operationState != nil and app.status.operationState.phase in ['Succeeded'] and app.status.health.status == 'Healthy'",
+    title: 'deployed',
+    color: '#18be52',
+  },
+  'on-sync-failed': {
+    template: 'app-sync-failed',
+    when: "app.status.operationState != nil and app.status.operationState.phase in ['Error', 'Failed']",
+    title: 'failed to sync',
+    color: '#E96D76',
+  },
   'on-health-degraded': { template: 'app-health-degraded', when: "app.status.health.status == 'Degraded'", title: 'is degraded', color: '#f4c030' },
 };
 
@@ -99,7 +114,14 @@ function renderNotifications(r: Registration): KubernetesObject[] {
   const data: Record<string, string> = {};
   if (r.slack) data['service.slack'] = 'token: $slack-token\n';
   if (r.smtp) {
-    data['service.email'] = [`host: ${r.smtp.host}`, `port: ${r.smtp.port}`, `from: ${r.smtp.from}`, ...(r.smtp.username ? ['username: $email-username'] : []), ...(r.smtp.password ? ['password: $email-password'] : []), ''].join('\n');
+    data['service.email'] = [
+      `host: ${r.smtp.host}`,
+      `port: ${r.smtp.port}`,
+      `from: ${r.smtp.from}`,
+      ...(r.smtp.username ? ['username: $email-username'] : []),
+      ...(r.smtp.password ? ['password: $email-password'] : []),
+      '',
+    ].join('\n');
   }
   for (const trigger of r.triggers) {
     const t = TEMPLATES[trigger];
@@ -112,14 +134,28 @@ function renderNotifications(r: Registration): KubernetesObject[] {
       `    [{"title": "{{.app.metadata.name}}", "color": "${t.color}", "fields": [{"title": "Sync status", "value": "{{.app.status.sync.status}}", "short": true}, {"title": "Health", "value": "{{.app.status.health.status}}", "short": true}, {"title": "Revision", "value": "{{.app.status.sync.revision}}", "short": false}]}]`,
       '',
     ].join('\n');
-    data[`trigger.${trigger}`] = [`- when: ${t.when}`, `  send: [${t.template}]`, ...(trigger === 'on-deployed' ? ['  oncePer: app.status.sync.revision'] : []), ''].join('\n');
+    data[`trigger.${trigger}`] = [
+      `- when: ${t.when}`,
+      `  send: [${t.template}]`,
+      ...(trigger === 'on-deployed' ? ['  oncePer: app.status.sync.revision'] : []),
+      '',
+    ].join('\n');
   }
-  const objects: KubernetesObject[] = [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'argocd-notifications-cm', namespace: r.namespace }, data } as KubernetesObject];
+  const objects: KubernetesObject[] = [
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'argocd-notifications-cm', namespace: r.namespace }, data } as KubernetesObject,
+  ];
   const secret: Record<string, string> = {};
   if (r.slack) secret['slack-token'] = b64(r.slack.token);
   if (r.smtp?.username) secret['email-username'] = b64(r.smtp.username);
   if (r.smtp?.password) secret['email-password'] = b64(r.smtp.password);
   // Only our keys: server-side apply leaves keys other managers own in place.
-  if (Object.keys(secret).length) objects.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'argocd-notifications-secret', namespace: r.namespace }, type: 'Opaque', data: secret } as KubernetesObject);
+  if (Object.keys(secret).length)
+    objects.push({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'argocd-notifications-secret', namespace: r.namespace },
+      type: 'Opaque',
+      data: secret,
+    } as KubernetesObject);
   return objects;
 }

@@ -46,7 +46,10 @@ export function describeApplication(app: Application | undefined, revision: stri
 export async function waitForSync(client: ApplicationClient, wait: SyncWait, log: (line: string) => void): Promise<SyncOutcome> {
   const { namespace, name, revision } = wait;
   const found = await client.get(namespace, name);
-  if (!found) throw new UserError(`Argo CD Application ${namespace}/${name} was not found: check 'applicationPattern' and 'argocdNamespace', or register the app with ArgoCDRegister.`);
+  if (!found)
+    throw new UserError(
+      `Argo CD Application ${namespace}/${name} was not found: check 'applicationPattern' and 'argocdNamespace', or register the app with ArgoCDRegister.`,
+    );
   await client.mergePatch(namespace, name, { metadata: { annotations: { 'argocd.argoproj.io/refresh': 'normal' } } });
 
   const deadline = Date.now() + wait.timeoutMs;
@@ -55,7 +58,8 @@ export async function waitForSync(client: ApplicationClient, wait: SyncWait, log
   for (;;) {
     const app = (await client.get(namespace, name))!;
     const status = app.status ?? {};
-    const atRevision = revision === undefined ? !!status.sync?.revision : status.sync?.revision === revision || (status.sync?.revisions ?? []).includes(revision);
+    const atRevision =
+      revision === undefined ? !!status.sync?.revision : status.sync?.revision === revision || (status.sync?.revisions ?? []).includes(revision);
     const operationRevision = status.operationState?.syncResult?.revision ?? status.operationState?.operation?.sync?.revision;
     const phase = status.operationState?.phase;
     const health = status.health?.status;
@@ -63,7 +67,12 @@ export async function waitForSync(client: ApplicationClient, wait: SyncWait, log
     const synced = atRevision && status.sync?.status === 'Synced';
     if (!app.spec.syncPolicy?.automated && !synced && !app.operation && !syncRequested) {
       try {
-        await client.mergePatch(namespace, name, { operation: { sync: revision ? { revision } : {}, initiatedBy: { username: 'gitops-stack' }, info: [{ name: 'reason', value: 'promotion' }] } }, app.metadata?.resourceVersion);
+        await client.mergePatch(
+          namespace,
+          name,
+          { operation: { sync: revision ? { revision } : {}, initiatedBy: { username: 'gitops-stack' }, info: [{ name: 'reason', value: 'promotion' }] } },
+          app.metadata?.resourceVersion,
+        );
         syncRequested = true;
         log(`${namespace}/${name}: automated sync is off; started a sync of ${revision ? short(revision) : 'the branch tip'}`);
       } catch (error) {

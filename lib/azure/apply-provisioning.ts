@@ -34,7 +34,13 @@ async function step<T>(doing: string, log: (line: string) => void, body: () => P
  * storage account (then its containers) side by side; then AcrPull for the
  * kubelet identity once both exist. Credentials and keys are read at the end.
  */
-export async function applyProvisioning(clients: ArmClients, desired: DesiredStack, current: CurrentState, changes: PlannedChange[], log: (line: string) => void): Promise<Provisioned> {
+export async function applyProvisioning(
+  clients: ArmClients,
+  desired: DesiredStack,
+  current: CurrentState,
+  changes: PlannedChange[],
+  log: (line: string) => void,
+): Promise<Provisioned> {
   const rg = desired.resourceGroup;
   const poll = { updateIntervalInMs: clients.pollIntervalMs };
   if (needs(changes, 'resource group')) {
@@ -44,13 +50,19 @@ export async function applyProvisioning(clients: ArmClients, desired: DesiredSta
   const clusterWork = needs(changes, 'AKS cluster')
     ? step(`AKS cluster ${desired.cluster.name}`, log, async () => {
         const cluster = await clients.aks.managedClusters.createOrUpdate(rg, desired.cluster.name, clusterBody(desired, current.cluster), poll);
-        if (cluster.provisioningState && cluster.provisioningState !== 'Succeeded') throw new UserError(`The AKS cluster ${desired.cluster.name} ended in state ${cluster.provisioningState}.`);
+        if (cluster.provisioningState && cluster.provisioningState !== 'Succeeded')
+          throw new UserError(`The AKS cluster ${desired.cluster.name} ended in state ${cluster.provisioningState}.`);
         return cluster;
       })
     : Promise.resolve(current.cluster!);
   const registryWork = needs(changes, 'container registry')
     ? step(`container registry ${desired.registry.name}`, log, () =>
-        clients.acr.registries.create(desired.registry.resourceGroup, desired.registry.name, { location: desired.location, tags: desired.tags, sku: { name: desired.registry.sku }, adminUserEnabled: false }, poll),
+        clients.acr.registries.create(
+          desired.registry.resourceGroup,
+          desired.registry.name,
+          { location: desired.location, tags: desired.tags, sku: { name: desired.registry.sku }, adminUserEnabled: false },
+          poll,
+        ),
       )
     : Promise.resolve(current.registry!);
   const storageWork = desired.storage
@@ -58,13 +70,32 @@ export async function applyProvisioning(clients: ArmClients, desired: DesiredSta
         const s = desired.storage!;
         if (needs(changes, 'storage account')) {
           await step(`storage account ${s.name}`, log, () =>
-            clients.storage.storageAccounts.create(rg, s.name, { location: desired.location, tags: desired.tags, sku: { name: s.sku as never }, kind: 'StorageV2', minimumTlsVersion: 'TLS1_2', allowBlobPublicAccess: false, enableHttpsTrafficOnly: true } as never, poll),
+            clients.storage.storageAccounts.create(
+              rg,
+              s.name,
+              {
+                location: desired.location,
+                tags: desired.tags,
+                sku: { name: s.sku as never },
+                kind: 'StorageV2',
+                minimumTlsVersion: 'TLS1_2',
+                allowBlobPublicAccess: false,
+                enableHttpsTrafficOnly: true,
+              } as never,
+              poll,
+            ),
           );
         }
         await allSettled(
-          s.containers.filter((c) => !current.containers.has(c)).map((c) => step(`blob container ${c}`, log, () => clients.storage.blobContainers.create(rg, s.name, c, { publicAccess: 'None' } as never))),
+          s.containers
+            .filter((c) => !current.containers.has(c))
+            .map((c) => step(`blob container ${c}`, log, () => clients.storage.blobContainers.create(rg, s.name, c, { publicAccess: 'None' } as never))),
         );
-        const keys = await step(`storage account keys of ${s.name}`, () => {}, () => clients.storage.storageAccounts.listKeys(rg, s.name));
+        const keys = await step(
+          `storage account keys of ${s.name}`,
+          () => {},
+          () => clients.storage.storageAccounts.listKeys(rg, s.name),
+        );
         return keys.keys?.[0]?.value;
       })()
     : Promise.resolve(undefined);
@@ -77,7 +108,11 @@ export async function applyProvisioning(clients: ArmClients, desired: DesiredSta
   if (needs(changes, 'AcrPull role assignment')) {
     await step(`AcrPull on ${desired.registry.name} for the kubelet identity`, log, () => grantAcrPull(clients, registry.id!, kubelet, desired.subscriptionId));
   }
-  const credentials = await step('cluster credentials', () => {}, () => clients.aks.managedClusters.listClusterUserCredentials(rg, desired.cluster.name));
+  const credentials = await step(
+    'cluster credentials',
+    () => {},
+    () => clients.aks.managedClusters.listClusterUserCredentials(rg, desired.cluster.name),
+  );
   const value = credentials.kubeconfigs?.[0]?.value;
   if (!value) throw new UserError(`The AKS cluster ${desired.cluster.name} returned no kubeconfig.`);
   return { cluster, registryLoginServer: registry.loginServer!, registryId: registry.id!, kubeconfig: Buffer.from(value).toString('utf8'), storageKey };
@@ -113,7 +148,13 @@ async function grantAcrPull(clients: ArmClients, registryId: string, principalId
 }
 
 /** Deletes the resource group (everything in it), or only the named resources. */
-export async function destroyProvisioning(clients: ArmClients, desired: DesiredStack, current: CurrentState, wholeGroup: boolean, log: (line: string) => void): Promise<PlannedChange[]> {
+export async function destroyProvisioning(
+  clients: ArmClients,
+  desired: DesiredStack,
+  current: CurrentState,
+  wholeGroup: boolean,
+  log: (line: string) => void,
+): Promise<PlannedChange[]> {
   const poll = { updateIntervalInMs: clients.pollIntervalMs };
   const gone: PlannedChange[] = [];
   if (!current.resourceGroup) return gone;
@@ -123,15 +164,23 @@ export async function destroyProvisioning(clients: ArmClients, desired: DesiredS
   }
   const work: Promise<unknown>[] = [];
   if (current.cluster) {
-    work.push(step(`delete AKS cluster ${desired.cluster.name}`, log, () => clients.aks.managedClusters.delete(desired.resourceGroup, desired.cluster.name, poll)));
+    work.push(
+      step(`delete AKS cluster ${desired.cluster.name}`, log, () => clients.aks.managedClusters.delete(desired.resourceGroup, desired.cluster.name, poll)),
+    );
     gone.push({ resource: 'AKS cluster', name: desired.cluster.name, action: 'delete', details: [] });
   }
   if (current.storage && desired.storage) {
-    work.push(step(`delete storage account ${desired.storage.name}`, log, () => clients.storage.storageAccounts.delete(desired.resourceGroup, desired.storage!.name)));
+    work.push(
+      step(`delete storage account ${desired.storage.name}`, log, () => clients.storage.storageAccounts.delete(desired.resourceGroup, desired.storage!.name)),
+    );
     gone.push({ resource: 'storage account', name: desired.storage.name, action: 'delete', details: [] });
   }
   if (current.registry && desired.registry.create) {
-    work.push(step(`delete container registry ${desired.registry.name}`, log, () => clients.acr.registries.delete(desired.registry.resourceGroup, desired.registry.name, poll)));
+    work.push(
+      step(`delete container registry ${desired.registry.name}`, log, () =>
+        clients.acr.registries.delete(desired.registry.resourceGroup, desired.registry.name, poll),
+      ),
+    );
     gone.push({ resource: 'container registry', name: desired.registry.name, action: 'delete', details: [] });
   }
   await allSettled(work);

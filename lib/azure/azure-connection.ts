@@ -36,7 +36,9 @@ const withSlash = (url: string) => (url.endsWith('/') ? url : `${url}/`);
 export function azureConnectionFrom(host: TaskHost, connectionInput: string, connectionId: string, subscriptionOverride?: string): AzureConnection {
   const endpoint = host.getEndpoint(connectionId);
   if (!endpoint) {
-    throw new UserError(`Input '${connectionInput}': service connection '${connectionId}' was not found. Check that it exists and that this pipeline is authorized to use it.`);
+    throw new UserError(
+      `Input '${connectionInput}': service connection '${connectionId}' was not found. Check that it exists and that this pipeline is authorized to use it.`,
+    );
   }
   const environment = endpoint.data('environment') ?? 'AzureCloud';
   const cloud = KNOWN_CLOUDS[environment.toLowerCase()];

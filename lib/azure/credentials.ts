@@ -81,7 +81,12 @@ function chooseCredential(
       return {
         scheme: 'ServicePrincipalSecret',
         clientId,
-        credential: new ClientSecretCredential(where.tenantId, need(clientId, 'service principal id'), need(parameters.serviceprincipalkey, 'service principal key'), common),
+        credential: new ClientSecretCredential(
+          where.tenantId,
+          need(clientId, 'service principal id'),
+          need(parameters.serviceprincipalkey, 'service principal key'),
+          common,
+        ),
       };
     }
     case 'managedserviceidentity': {
@@ -93,6 +98,8 @@ function chooseCredential(
       };
     }
     default:
-      throw new UserError(`Service connection '${endpoint.id}' uses authorization scheme '${scheme}', which this task does not support; use workload identity federation, a service principal, or a managed identity.`);
+      throw new UserError(
+        `Service connection '${endpoint.id}' uses authorization scheme '${scheme}', which this task does not support; use workload identity federation, a service principal, or a managed identity.`,
+      );
   }
 }

@@ -55,7 +55,10 @@ export interface ProvisionAksInputs {
 export function desiredStack(inputs: ProvisionAksInputs, subscriptionId: string): DesiredStack {
   const problems: string[] = [];
   const tags: Record<string, string> = {};
-  for (const line of (inputs.tags ?? '').split('\n').map((l) => l.trim()).filter(Boolean)) {
+  for (const line of (inputs.tags ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)) {
     const at = line.indexOf('=');
     tags[line.slice(0, at).trim()] = line.slice(at + 1).trim();
   }
@@ -66,10 +69,13 @@ export function desiredStack(inputs: ProvisionAksInputs, subscriptionId: string)
   if (inputs.enableAutoscaling) {
     autoscaling = { min: Number(inputs.minCount), max: Number(inputs.maxCount) };
     if (autoscaling.min > autoscaling.max) problems.push(`Input 'minCount' (${autoscaling.min}) must not exceed 'maxCount' (${autoscaling.max}).`);
-    if (nodeCount < autoscaling.min || nodeCount > autoscaling.max) problems.push(`Input 'nodeCount' (${nodeCount}) must lie between 'minCount' and 'maxCount' when autoscaling is on.`);
+    if (nodeCount < autoscaling.min || nodeCount > autoscaling.max)
+      problems.push(`Input 'nodeCount' (${nodeCount}) must lie between 'minCount' and 'maxCount' when autoscaling is on.`);
   }
-  if (!/^Standard_[A-Za-z0-9]+(_[A-Za-z0-9]+)*$/.test(inputs.nodeVmSize)) problems.push(`Input 'nodeVmSize' ('${inputs.nodeVmSize}') is not an Azure VM size such as Standard_D2s_v5.`);
-  if (inputs.networkPlugin === 'kubenet' && inputs.enableWorkloadIdentity === false && inputs.entraOnlyAuth) problems.push('Entra-only authentication needs Azure RBAC; use it with workload identity.');
+  if (!/^Standard_[A-Za-z0-9]+(_[A-Za-z0-9]+)*$/.test(inputs.nodeVmSize))
+    problems.push(`Input 'nodeVmSize' ('${inputs.nodeVmSize}') is not an Azure VM size such as Standard_D2s_v5.`);
+  if (inputs.networkPlugin === 'kubenet' && inputs.enableWorkloadIdentity === false && inputs.entraOnlyAuth)
+    problems.push('Entra-only authentication needs Azure RBAC; use it with workload identity.');
   if (problems.length) throw new UserError(problems.join('\n'));
   return {
     subscriptionId,
@@ -87,9 +93,21 @@ export function desiredStack(inputs: ProvisionAksInputs, subscriptionId: string)
       workloadIdentity: inputs.enableWorkloadIdentity,
       entraOnly: inputs.entraOnlyAuth,
     },
-    registry: { create: inputs.createRegistry, name: inputs.registryName, sku: inputs.registrySku ?? 'Standard', resourceGroup: inputs.registryResourceGroup || inputs.resourceGroup },
+    registry: {
+      create: inputs.createRegistry,
+      name: inputs.registryName,
+      sku: inputs.registrySku ?? 'Standard',
+      resourceGroup: inputs.registryResourceGroup || inputs.resourceGroup,
+    },
     storage: inputs.createStorage
-      ? { name: inputs.storageAccountName!, sku: inputs.storageSku ?? 'Standard_LRS', containers: (inputs.storageContainers ?? '').split(',').map((c) => c.trim()).filter(Boolean) }
+      ? {
+          name: inputs.storageAccountName!,
+          sku: inputs.storageSku ?? 'Standard_LRS',
+          containers: (inputs.storageContainers ?? '')
+            .split(',')
+            .map((c) => c.trim())
+            .filter(Boolean),
+        }
       : undefined,
   };
 }

@@ -10,7 +10,10 @@ export async function requestOidcToken(host: TaskHost, connectionId: string): Pr
   const requestUri = host.getVariable('System.OidcRequestUri');
   const accessToken = host.getVariable('System.AccessToken', true);
   if (!requestUri) throw new UserError('System.OidcRequestUri is not set: workload identity federation needs an agent of version 3.x or later.');
-  if (!accessToken) throw new UserError('System.AccessToken is not available to this task: map it with `env: SYSTEM_ACCESSTOKEN: $(System.AccessToken)` or allow scripts to access the OAuth token.');
+  if (!accessToken)
+    throw new UserError(
+      'System.AccessToken is not available to this task: map it with `env: SYSTEM_ACCESSTOKEN: $(System.AccessToken)` or allow scripts to access the OAuth token.',
+    );
 
   const url = new URL(requestUri);
   url.searchParams.set('api-version', '7.1');
@@ -32,5 +35,7 @@ export async function requestOidcToken(host: TaskHost, connectionId: string): Pr
     if (response.status < 500 && response.status !== 429) break;
     await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
   }
-  throw new UserError(`Could not get an OIDC token for service connection '${connectionId}' (${lastProblem}). Check that the connection uses workload identity federation and that this pipeline may use it.`);
+  throw new UserError(
+    `Could not get an OIDC token for service connection '${connectionId}' (${lastProblem}). Check that the connection uses workload identity federation and that this pipeline may use it.`,
+  );
 }

@@ -9,7 +9,11 @@ import type { PlannedChange } from './provisioning-plan';
 function table(changes: PlannedChange[]): string {
   const rows = changes.map((c) => [c.resource, c.name, c.action, c.details.join('; ')]);
   const widths = [0, 1, 2].map((i) => Math.max(...[['resource', 'name', 'change'][i], ...rows.map((r) => r[i])].map((s) => s.length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]) : cell)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (i < 3 ? cell.padEnd(widths[i]) : cell))
+      .join('  ')
+      .trimEnd();
   return [line(['resource', 'name', 'change', 'details']), ...rows.map(line)].join('\n');
 }
 
@@ -67,10 +71,23 @@ export async function provisionAks(host: TaskHost, inputs: ProvisionAksInputs): 
   return pending.length ? `Applied ${pending.length} change(s).` : 'Everything was up to date; nothing was changed.';
 }
 
-function summarize(host: TaskHost, subscription: string, changes: PlannedChange[], action: string, resourceId: (subscription: string, group: string) => string): void {
+function summarize(
+  host: TaskHost,
+  subscription: string,
+  changes: PlannedChange[],
+  action: string,
+  resourceId: (subscription: string, group: string) => string,
+): void {
   const portal = (c: PlannedChange) => {
     const group = changes.find((x) => x.resource === 'resource group')?.name;
     return group && c.resource === 'resource group' ? `[${c.name}](https://portal.azure.com/#@/resource${resourceId(subscription, group)})` : c.name;
   };
-  host.summary(`ProvisionAks: ${action}`, ['| resource | name | change | details |', '| --- | --- | --- | --- |', ...changes.map((c) => `| ${c.resource} | ${portal(c)} | ${c.action} | ${c.details.join('; ')} |`)].join('\n'));
+  host.summary(
+    `ProvisionAks: ${action}`,
+    [
+      '| resource | name | change | details |',
+      '| --- | --- | --- | --- |',
+      ...changes.map((c) => `| ${c.resource} | ${portal(c)} | ${c.action} | ${c.details.join('; ')} |`),
+    ].join('\n'),
+  );
 }

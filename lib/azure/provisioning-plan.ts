@@ -52,10 +52,15 @@ async function optional<T>(read: () => Promise<T>): Promise<T | undefined> {
 export function armProblem(error: unknown, doing: string): Error {
   if (error instanceof UserError) return error;
   const { statusCode, code, message } = error as { statusCode?: number; code?: string; message?: string };
-  if (code === 'SubscriptionNotFound') return new UserError(`The subscription is not visible to the service connection (${message}). Check 'subscriptionId' and the connection's scope.`);
-  if (statusCode === 403 || code === 'AuthorizationFailed') return new UserError(`The service connection may not do this while ${doing}: ${message}. It needs Contributor and User Access Administrator (or Owner) on the subscription or resource group.`);
+  if (code === 'SubscriptionNotFound')
+    return new UserError(`The subscription is not visible to the service connection (${message}). Check 'subscriptionId' and the connection's scope.`);
+  if (statusCode === 403 || code === 'AuthorizationFailed')
+    return new UserError(
+      `The service connection may not do this while ${doing}: ${message}. It needs Contributor and User Access Administrator (or Owner) on the subscription or resource group.`,
+    );
   if (statusCode && code) return new UserError(`Azure refused ${doing}: ${code}: ${message}`);
-  if (/long-running operation has failed/i.test(message ?? '')) return new UserError(`Azure could not finish ${doing}: ${message!.replace(/^The long-running operation has failed\.\s*/i, '')}`);
+  if (/long-running operation has failed/i.test(message ?? ''))
+    return new UserError(`Azure could not finish ${doing}: ${message!.replace(/^The long-running operation has failed\.\s*/i, '')}`);
   return error instanceof Error ? error : new Error(String(error));
 }
 
@@ -69,12 +74,15 @@ export async function readCurrent(clients: ArmClients, desired: DesiredStack): P
   ]);
   const containers = new Set<string>();
   if (storage && desired.storage) {
-    for (const name of desired.storage.containers) if (await optional(() => clients.storage.blobContainers.get(rg, desired.storage!.name, name))) containers.add(name);
+    for (const name of desired.storage.containers)
+      if (await optional(() => clients.storage.blobContainers.get(rg, desired.storage!.name, name))) containers.add(name);
   }
   let acrPull = false;
   const kubelet = cluster?.identityProfile?.kubeletidentity?.objectId;
   if (kubelet && registry?.id) {
-    acrPull = !!(await optional(() => clients.authorization.roleAssignments.get(registry.id!.replace(/^\//, ''), roleAssignmentName(registry.id!, kubelet, ACR_PULL_ROLE))));
+    acrPull = !!(await optional(() =>
+      clients.authorization.roleAssignments.get(registry.id!.replace(/^\//, ''), roleAssignmentName(registry.id!, kubelet, ACR_PULL_ROLE)),
+    ));
   }
   return { resourceGroup, cluster, registry, storage, containers, acrPull };
 }
@@ -113,29 +121,48 @@ export function clusterBody(desired: DesiredStack, current?: ManagedCluster): Ma
   } as ManagedCluster;
 }
 
-const sameTags = (a: Record<string, string> | undefined, b: Record<string, string>) => JSON.stringify(Object.entries(a ?? {}).sort()) === JSON.stringify(Object.entries(b).sort());
+const sameTags = (a: Record<string, string> | undefined, b: Record<string, string>) =>
+  JSON.stringify(Object.entries(a ?? {}).sort()) === JSON.stringify(Object.entries(b).sort());
 
 /** What `apply` would change, resource by resource, with the changed fields. */
 export function planChanges(desired: DesiredStack, current: CurrentState): PlannedChange[] {
   const changes: PlannedChange[] = [];
   const rg = current.resourceGroup;
-  changes.push({ resource: 'resource group', name: desired.resourceGroup, action: !rg ? 'create' : sameTags(rg.tags, desired.tags) ? 'no change' : 'update', details: !rg ? [desired.location] : sameTags(rg.tags, desired.tags) ? [] : ['tags'] });
+  changes.push({
+    resource: 'resource group',
+    name: desired.resourceGroup,
+    action: !rg ? 'create' : sameTags(rg.tags, desired.tags) ? 'no change' : 'update',
+    details: !rg ? [desired.location] : sameTags(rg.tags, desired.tags) ? [] : ['tags'],
+  });
 
   const c = desired.cluster;
   const cluster = current.cluster;
   if (!cluster) {
-    changes.push({ resource: 'AKS cluster', name: c.name, action: 'create', details: [`${c.nodeCount} × ${c.vmSize}`, `network ${c.networkPlugin}`, ...(c.workloadIdentity ? ['workload identity'] : [])] });
+    changes.push({
+      resource: 'AKS cluster',
+      name: c.name,
+      action: 'create',
+      details: [`${c.nodeCount} × ${c.vmSize}`, `network ${c.networkPlugin}`, ...(c.workloadIdentity ? ['workload identity'] : [])],
+    });
   } else {
     const pool = cluster.agentPoolProfiles?.find((p) => p.mode === 'System') ?? cluster.agentPoolProfiles?.[0];
     const plugin = cluster.networkProfile?.networkPluginMode === 'overlay' ? 'azure-overlay' : cluster.networkProfile?.networkPlugin;
-    if (cluster.dnsPrefix && cluster.dnsPrefix !== c.dnsPrefix) throw new UserError(`The cluster ${c.name} has DNS prefix '${cluster.dnsPrefix}', which cannot be changed; set 'dnsPrefix' to it or use another cluster name.`);
+    if (cluster.dnsPrefix && cluster.dnsPrefix !== c.dnsPrefix)
+      throw new UserError(
+        `The cluster ${c.name} has DNS prefix '${cluster.dnsPrefix}', which cannot be changed; set 'dnsPrefix' to it or use another cluster name.`,
+      );
     if (plugin && plugin !== c.networkPlugin) throw new UserError(`The cluster ${c.name} uses network plugin ${plugin}, which cannot be changed in place.`);
-    if (pool?.vmSize && pool.vmSize.toLowerCase() !== c.vmSize.toLowerCase()) throw new UserError(`The cluster ${c.name}'s system pool runs ${pool.vmSize}; a node pool's VM size cannot be changed in place (add a new pool, or keep 'nodeVmSize' at ${pool.vmSize}).`);
+    if (pool?.vmSize && pool.vmSize.toLowerCase() !== c.vmSize.toLowerCase())
+      throw new UserError(
+        `The cluster ${c.name}'s system pool runs ${pool.vmSize}; a node pool's VM size cannot be changed in place (add a new pool, or keep 'nodeVmSize' at ${pool.vmSize}).`,
+      );
     const details: string[] = [];
     if (!c.autoscaling && pool?.count !== c.nodeCount) details.push(`node count ${pool?.count} → ${c.nodeCount}`);
     if (!!pool?.enableAutoScaling !== !!c.autoscaling) details.push(`autoscaling ${pool?.enableAutoScaling ? 'on' : 'off'} → ${c.autoscaling ? 'on' : 'off'}`);
-    if (c.autoscaling && (pool?.minCount !== c.autoscaling.min || pool?.maxCount !== c.autoscaling.max)) details.push(`autoscaling ${pool?.minCount}-${pool?.maxCount} → ${c.autoscaling.min}-${c.autoscaling.max}`);
-    if (c.kubernetesVersion && cluster.kubernetesVersion !== c.kubernetesVersion) details.push(`Kubernetes ${cluster.kubernetesVersion} → ${c.kubernetesVersion}`);
+    if (c.autoscaling && (pool?.minCount !== c.autoscaling.min || pool?.maxCount !== c.autoscaling.max))
+      details.push(`autoscaling ${pool?.minCount}-${pool?.maxCount} → ${c.autoscaling.min}-${c.autoscaling.max}`);
+    if (c.kubernetesVersion && cluster.kubernetesVersion !== c.kubernetesVersion)
+      details.push(`Kubernetes ${cluster.kubernetesVersion} → ${c.kubernetesVersion}`);
     if (!!cluster.securityProfile?.workloadIdentity?.enabled !== c.workloadIdentity) details.push(`workload identity ${c.workloadIdentity ? 'on' : 'off'}`);
     if (!!cluster.disableLocalAccounts !== c.entraOnly) details.push(`local accounts ${c.entraOnly ? 'disabled' : 'enabled'}`);
     if (!sameTags(cluster.tags, desired.tags)) details.push('tags');
@@ -144,10 +171,16 @@ export function planChanges(desired: DesiredStack, current: CurrentState): Plann
 
   const r = desired.registry;
   if (!current.registry) {
-    if (!r.create) throw new UserError(`The container registry ${r.name} was not found in resource group ${r.resourceGroup}; set 'createRegistry' to create it, or 'registryResourceGroup' to where it is.`);
+    if (!r.create)
+      throw new UserError(
+        `The container registry ${r.name} was not found in resource group ${r.resourceGroup}; set 'createRegistry' to create it, or 'registryResourceGroup' to where it is.`,
+      );
     changes.push({ resource: 'container registry', name: r.name, action: 'create', details: [r.sku] });
   } else if (r.create) {
-    const details = [...(current.registry.sku?.name !== r.sku ? [`SKU ${current.registry.sku?.name} → ${r.sku}`] : []), ...(sameTags(current.registry.tags, desired.tags) ? [] : ['tags'])];
+    const details = [
+      ...(current.registry.sku?.name !== r.sku ? [`SKU ${current.registry.sku?.name} → ${r.sku}`] : []),
+      ...(sameTags(current.registry.tags, desired.tags) ? [] : ['tags']),
+    ];
     changes.push({ resource: 'container registry', name: r.name, action: details.length ? 'update' : 'no change', details });
   } else {
     changes.push({ resource: 'container registry', name: r.name, action: 'no change', details: ['existing, not managed'] });
@@ -158,10 +191,19 @@ export function planChanges(desired: DesiredStack, current: CurrentState): Plann
   if (s) {
     if (!current.storage) changes.push({ resource: 'storage account', name: s.name, action: 'create', details: [s.sku] });
     else {
-      const details = [...(current.storage.sku?.name !== s.sku ? [`SKU ${current.storage.sku?.name} → ${s.sku}`] : []), ...(sameTags(current.storage.tags, desired.tags) ? [] : ['tags'])];
+      const details = [
+        ...(current.storage.sku?.name !== s.sku ? [`SKU ${current.storage.sku?.name} → ${s.sku}`] : []),
+        ...(sameTags(current.storage.tags, desired.tags) ? [] : ['tags']),
+      ];
       changes.push({ resource: 'storage account', name: s.name, action: details.length ? 'update' : 'no change', details });
     }
-    for (const container of s.containers) changes.push({ resource: 'blob container', name: `${s.name}/${container}`, action: current.containers.has(container) ? 'no change' : 'create', details: [] });
+    for (const container of s.containers)
+      changes.push({
+        resource: 'blob container',
+        name: `${s.name}/${container}`,
+        action: current.containers.has(container) ? 'no change' : 'create',
+        details: [],
+      });
   }
   return changes;
 }
@@ -171,11 +213,15 @@ export async function checkNamesAvailable(clients: ArmClients, desired: DesiredS
   const problems: string[] = [];
   if (changes.some((c) => c.resource === 'container registry' && c.action === 'create')) {
     const status = await clients.acr.registries.checkNameAvailability({ name: desired.registry.name, type: 'Microsoft.ContainerRegistry/registries' });
-    if (status.nameAvailable === false) problems.push(`Input 'registryName': '${desired.registry.name}' is taken (${status.reason}): registry names are global across Azure; choose another.`);
+    if (status.nameAvailable === false)
+      problems.push(`Input 'registryName': '${desired.registry.name}' is taken (${status.reason}): registry names are global across Azure; choose another.`);
   }
   if (desired.storage && changes.some((c) => c.resource === 'storage account' && c.action === 'create')) {
     const status = await clients.storage.storageAccounts.checkNameAvailability({ name: desired.storage.name, type: 'Microsoft.Storage/storageAccounts' });
-    if (status.nameAvailable === false) problems.push(`Input 'storageAccountName': '${desired.storage.name}' is taken (${status.reason}): storage account names are global across Azure; choose another.`);
+    if (status.nameAvailable === false)
+      problems.push(
+        `Input 'storageAccountName': '${desired.storage.name}' is taken (${status.reason}): storage account names are global across Azure; choose another.`,
+      );
   }
   if (problems.length) throw new UserError(problems.join('\n'));
 }

@@ -22,7 +22,9 @@ export function parseAzureReposUrl(url: string): AzureReposLocation {
   const parts = parsed.pathname.split('/').filter(Boolean).map(decodeURIComponent);
   const git = parts.indexOf('_git');
   if (parsed.protocol !== 'https:' || git < 0 || git === parts.length - 1) {
-    throw new UserError(`Input 'configRepoUrl' ('${url}') is not an Azure Repos URL (https://dev.azure.com/{org}/{project}/_git/{repo}): pull requests need Azure Repos.`);
+    throw new UserError(
+      `Input 'configRepoUrl' ('${url}') is not an Azure Repos URL (https://dev.azure.com/{org}/{project}/_git/{repo}): pull requests need Azure Repos.`,
+    );
   }
   const repository = parts[git + 1];
   const before = parts.slice(0, git);
@@ -30,5 +32,9 @@ export function parseAzureReposUrl(url: string): AzureReposLocation {
   const projectGiven = before.length > (hostIsOrg ? 0 : 1) && !(hostIsOrg && before.length === 1 && before[0] === 'DefaultCollection');
   const project = projectGiven ? before[before.length - 1] : repository;
   const collection = projectGiven ? before.slice(0, -1) : before;
-  return { collectionUrl: `${parsed.protocol}//${parsed.host}${collection.length ? `/${collection.map(encodeURIComponent).join('/')}` : ''}`, project, repository };
+  return {
+    collectionUrl: `${parsed.protocol}//${parsed.host}${collection.length ? `/${collection.map(encodeURIComponent).join('/')}` : ''}`,
+    project,
+    repository,
+  };
 }

@@ -12,14 +12,17 @@ import { Git, type GitAuth } from './git';
 export async function checkoutConfigRepo(url: string, branch: string, auth: GitAuth, dir: string, paths: string[]): Promise<Git> {
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   const git = new Git(dir, auth);
-  await git.run(
-    ['clone', '--quiet', '--depth=1', '--single-branch', '--branch', branch, '--no-checkout', '--filter=blob:none', '--', url, dir],
-    `git clone of the config repo (branch '${branch}')`,
-    path.dirname(dir),
-  ).catch((error: Error) => {
-    if (/Remote branch .* not found|couldn't find remote ref/i.test(error.message)) throw new UserError(`The config repo has no branch '${branch}' (input 'configRepoBranch').`);
-    throw error;
-  });
+  await git
+    .run(
+      ['clone', '--quiet', '--depth=1', '--single-branch', '--branch', branch, '--no-checkout', '--filter=blob:none', '--', url, dir],
+      `git clone of the config repo (branch '${branch}')`,
+      path.dirname(dir),
+    )
+    .catch((error: Error) => {
+      if (/Remote branch .* not found|couldn't find remote ref/i.test(error.message))
+        throw new UserError(`The config repo has no branch '${branch}' (input 'configRepoBranch').`);
+      throw error;
+    });
   // Cone mode takes folders: each path's parent covers the path whether it is a file or a folder.
   // The sparse index keeps index work in proportion to those folders, not to the repository.
   const folders = [...new Set(paths.map((p) => path.posix.dirname(path.posix.normalize(p))).filter((d) => d !== '.' && !d.startsWith('..')))];

@@ -34,9 +34,19 @@ export class Git {
   ) {}
 
   private env(): NodeJS.ProcessEnv {
-    const config: [string, string][] = [['credential.helper', ''], ['core.quotePath', 'false']];
+    const config: [string, string][] = [
+      ['credential.helper', ''],
+      ['core.quotePath', 'false'],
+    ];
     if (this.auth.authorization) config.push(['http.extraheader', `AUTHORIZATION: ${this.auth.authorization}`]);
-    const env: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', SSH_ASKPASS: '', LC_ALL: 'C', GIT_CONFIG_COUNT: String(config.length) };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      GIT_TERMINAL_PROMPT: '0',
+      GIT_ASKPASS: '',
+      SSH_ASKPASS: '',
+      LC_ALL: 'C',
+      GIT_CONFIG_COUNT: String(config.length),
+    };
     config.forEach(([key, value], i) => {
       env[`GIT_CONFIG_KEY_${i}`] = key;
       env[`GIT_CONFIG_VALUE_${i}`] = value;
@@ -61,7 +71,13 @@ export class Git {
   async run(args: string[], what: string, cwd = this.dir): Promise<string> {
     const result = await this.exec(args, cwd);
     if (result.code !== 0) {
-      const reason = result.stderr.split('\n').map((l) => l.trim()).find((l) => /^(fatal|error|remote):/.test(l)) ?? result.stderr.trim().split('\n')[0] ?? '';
+      const reason =
+        result.stderr
+          .split('\n')
+          .map((l) => l.trim())
+          .find((l) => /^(fatal|error|remote):/.test(l)) ??
+        result.stderr.trim().split('\n')[0] ??
+        '';
       throw new UserError(`${what} failed: ${reason}`);
     }
     return result.stdout;

@@ -14,13 +14,15 @@ import { editYaml } from './yaml-edit';
 export function helmValuesImageSlots(query: SlotQuery): ImageSlot[] {
   const target = path.join(query.repoDir, query.path);
   const file = fs.statSync(target).isDirectory() ? path.posix.join(query.path, 'values.yaml') : query.path;
-  if (!fs.existsSync(path.join(query.repoDir, file))) throw new UserError(`${file} does not exist: point the path pattern at a values file or a folder with values.yaml`);
+  if (!fs.existsSync(path.join(query.repoDir, file)))
+    throw new UserError(`${file} does not exist: point the path pattern at a values file or a folder with values.yaml`);
   const { docs } = readYamlFile(query.repoDir, file);
   const keyPath = query.helmImageKey.split('.');
   const parent = keyPath.slice(0, -1);
   const doc = docs[0];
   const tag = doc?.getIn(keyPath);
-  if (tag === undefined || tag === null || typeof tag === 'object') throw new UserError(`${file} has no value at '${query.helmImageKey}' (the Helm values image key)`);
+  if (tag === undefined || tag === null || typeof tag === 'object')
+    throw new UserError(`${file} has no value at '${query.helmImageKey}' (the Helm values image key)`);
   const sibling = (key: string) => {
     const value = doc.getIn([...parent, key]);
     return typeof value === 'string' ? value : undefined;

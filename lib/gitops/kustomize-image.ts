@@ -21,7 +21,9 @@ export function kustomizeImageSlots(query: SlotQuery): ImageSlot[] {
   const images = docs[0]?.get('images', true);
   const wanted = new Set([query.app, ...(query.imageName ? [imageBaseName(query.imageName)] : [])]);
   const index = isSeq(images)
-    ? images.items.findIndex((item) => isMap(item) && [item.get('name'), item.get('newName')].some((n) => typeof n === 'string' && wanted.has(imageBaseName(n))))
+    ? images.items.findIndex(
+        (item) => isMap(item) && [item.get('name'), item.get('newName')].some((n) => typeof n === 'string' && wanted.has(imageBaseName(n))),
+      )
     : -1;
   if (index < 0) throw new UserError(`${file} has no images entry for '${query.app}': add one under images: with name, newName and newTag`);
   const entry = (images as { items: YAMLMap[] }).items[index];

@@ -20,7 +20,10 @@ export async function previewPromotion(folder: string, request: Omit<PromoteRequ
     await git.run(['init', '--quiet', '--initial-branch=preview'], 'git init');
     await git.run(['add', '-A'], 'git add');
     await git.run(['-c', 'user.name=plan', '-c', 'user.email=plan@localhost', 'commit', '--quiet', '-m', 'preview'], 'git commit');
-    const result = await promote({ ...request, repoUrl: `file://${origin}`, branch: 'preview', auth: {}, workDir: path.join(temp, 'work'), dryRun: true }, () => {});
+    const result = await promote(
+      { ...request, repoUrl: `file://${origin}`, branch: 'preview', auth: {}, workDir: path.join(temp, 'work'), dryRun: true },
+      () => {},
+    );
     return result.diff;
   } finally {
     fs.rmSync(temp, { recursive: true, force: true });

@@ -58,7 +58,10 @@ export function gitAuthFrom(host: TaskHost, inputs: Pick<PromoteEnvInputs, 'repo
   if (inputs.repoAuth === 'systemAccessToken') {
     // Read as a secret: registered by getVariable itself.
     const token = host.getVariable('System.AccessToken', true);
-    if (!token) throw new UserError("System.AccessToken is not available: in YAML add `env: SYSTEM_ACCESSTOKEN: $(System.AccessToken)` to the step, or set 'repoAuth' to use a service connection.");
+    if (!token)
+      throw new UserError(
+        "System.AccessToken is not available: in YAML add `env: SYSTEM_ACCESSTOKEN: $(System.AccessToken)` to the step, or set 'repoAuth' to use a service connection.",
+      );
     return { authorization: `bearer ${token}` };
   }
   const endpoint = host.getEndpoint(inputs.gitServiceConnection ?? '');
@@ -88,7 +91,10 @@ export function sourceEnvironment(inputs: Pick<PromoteEnvInputs, 'sourceEnvironm
   const order = inputs.promotionOrder.split(',').map((e) => e.trim());
   const at = order.indexOf(inputs.targetEnvironment);
   if (at < 0) throw new UserError(`Input 'promotionOrder' (${order.join(', ')}) does not list the target environment '${inputs.targetEnvironment}'.`);
-  if (at === 0) throw new UserError(`'${inputs.targetEnvironment}' comes first in 'promotionOrder': nothing comes before it, so set 'image' to promote a new build into it.`);
+  if (at === 0)
+    throw new UserError(
+      `'${inputs.targetEnvironment}' comes first in 'promotionOrder': nothing comes before it, so set 'image' to promote a new build into it.`,
+    );
   return order[at - 1];
 }
 
@@ -99,7 +105,10 @@ export function sourceEnvironment(inputs: Pick<PromoteEnvInputs, 'sourceEnvironm
 export async function promoteEnv(host: TaskHost, inputs: PromoteEnvInputs): Promise<string> {
   const started = Date.now();
   const auth = gitAuthFrom(host, inputs);
-  const apps = inputs.apps.split(',').map((a) => a.trim()).filter(Boolean);
+  const apps = inputs.apps
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
   const image = inputs.image ? parseImageRef(inputs.image, "Input 'image'") : undefined;
   // Verification and pull requests load their clients only when used: a plain push starts faster.
   const cluster = inputs.verify && !inputs.dryRun ? (await import('../kube/kube-config')).kubeConfigFromInputs(host, inputs) : undefined;
@@ -110,9 +119,21 @@ export async function promoteEnv(host: TaskHost, inputs: PromoteEnvInputs): Prom
   try {
     host.progress(10, 'promoting in the config repo');
     const request: PromoteRequest = {
-      repoUrl: inputs.configRepoUrl, branch: inputs.configRepoBranch, auth, apps, sourceEnvironment: sourceEnvironment(inputs), image,
-      targetEnvironment: inputs.targetEnvironment, layout: inputs.layout, pathPattern: inputs.pathPattern, helmImageKey: inputs.helmImageKey,
-      author, messageTemplate: inputs.commitMessage, trailers: runTrailers(host), dryRun: inputs.dryRun, pushRetries: inputs.pushRetries,
+      repoUrl: inputs.configRepoUrl,
+      branch: inputs.configRepoBranch,
+      auth,
+      apps,
+      sourceEnvironment: sourceEnvironment(inputs),
+      image,
+      targetEnvironment: inputs.targetEnvironment,
+      layout: inputs.layout,
+      pathPattern: inputs.pathPattern,
+      helmImageKey: inputs.helmImageKey,
+      author,
+      messageTemplate: inputs.commitMessage,
+      trailers: runTrailers(host),
+      dryRun: inputs.dryRun,
+      pushRetries: inputs.pushRetries,
       workDir: path.join(temp, 'promote'),
     };
     const pullRequestMode = inputs.mode === 'pull-request';
@@ -133,7 +154,9 @@ export async function promoteEnv(host: TaskHost, inputs: PromoteEnvInputs): Prom
       summarize(host, inputs, result, inputs.dryRun ? 'dry run: nothing pushed' : 'already there: no commit');
       return inputs.dryRun ? 'Dry run: nothing was pushed.' : `Nothing to promote: ${inputs.targetEnvironment} already runs the image.`;
     }
-    host.info(`Pushed ${result.commitSha} to ${pullRequest ? pullRequest.branch : inputs.configRepoBranch}${result.pushAttempts > 1 ? ` after ${result.pushAttempts} attempts` : ''}.`);
+    host.info(
+      `Pushed ${result.commitSha} to ${pullRequest ? pullRequest.branch : inputs.configRepoBranch}${result.pushAttempts > 1 ? ` after ${result.pushAttempts} attempts` : ''}.`,
+    );
 
     let revision = result.commitSha;
     if (pullRequest) {
@@ -142,7 +165,9 @@ export async function promoteEnv(host: TaskHost, inputs: PromoteEnvInputs): Prom
         return `Pull request ${pullRequest.id}: ${pullRequest.url}`;
       }
       host.progress(30, 'waiting for the pull request');
-      revision = await traced('wait for pull request merge', { 'vcs.change.id': pullRequest.id }, () => pullRequests!.waitForMerge(azureRepos!, inputs.configRepoUrl, pullRequest.id, (inputs.timeoutMinutes ?? 10) * 60_000, log));
+      revision = await traced('wait for pull request merge', { 'vcs.change.id': pullRequest.id }, () =>
+        pullRequests!.waitForMerge(azureRepos!, inputs.configRepoUrl, pullRequest.id, (inputs.timeoutMinutes ?? 10) * 60_000, log),
+      );
       host.info(`Pull request ${pullRequest.id} completed as ${revision}.`);
     }
 
@@ -156,7 +181,11 @@ export async function promoteEnv(host: TaskHost, inputs: PromoteEnvInputs): Prom
       const applications = apps.map((app) => fillPattern(inputs.applicationPattern ?? '{app}-{env}', app, inputs.targetEnvironment));
       const failures: string[] = [];
       for (const name of applications) {
-        const outcome = await host.group(`Wait for Argo CD ${name}`, () => traced(`verify ${name}`, { 'argocd.application': name, 'vcs.ref.head.revision': revision }, () => waitForSync(client, { namespace, name, revision, timeoutMs }, log)));
+        const outcome = await host.group(`Wait for Argo CD ${name}`, () =>
+          traced(`verify ${name}`, { 'argocd.application': name, 'vcs.ref.head.revision': revision }, () =>
+            waitForSync(client, { namespace, name, revision, timeoutMs }, log),
+          ),
+        );
         if (!outcome.healthy) failures.push(outcome.reason);
       }
       if (failures.length) {
@@ -164,7 +193,20 @@ export async function promoteEnv(host: TaskHost, inputs: PromoteEnvInputs): Prom
         if (inputs.rollbackOnFailure ?? true) {
           host.progress(80, 'rolling back');
           const revert = await host.group('Roll back', () =>
-            revertPromotion({ repoUrl: inputs.configRepoUrl, branch: pullRequest ? targetBranch : inputs.configRepoBranch, auth, commit: revision, paths: result.apps.flatMap((a) => a.files.map((f) => path.posix.dirname(f))), author, reason: `Promotion failed verification: ${failures[0]}`, pushRetries: inputs.pushRetries, workDir: path.join(temp, 'revert') }, log),
+            revertPromotion(
+              {
+                repoUrl: inputs.configRepoUrl,
+                branch: pullRequest ? targetBranch : inputs.configRepoBranch,
+                auth,
+                commit: revision,
+                paths: result.apps.flatMap((a) => a.files.map((f) => path.posix.dirname(f))),
+                author,
+                reason: `Promotion failed verification: ${failures[0]}`,
+                pushRetries: inputs.pushRetries,
+                workDir: path.join(temp, 'revert'),
+              },
+              log,
+            ),
           );
           host.setOutput('rolledBack', 'true');
           rolledBack = ` The promotion was reverted by ${revert.sha}.`;
@@ -178,8 +220,15 @@ export async function promoteEnv(host: TaskHost, inputs: PromoteEnvInputs): Prom
       }
     }
     if (inputs.grafanaUrl) {
-      await annotateDeployment({ url: inputs.grafanaUrl, token: inputs.grafanaToken, start: started, end: Date.now(), environment: inputs.targetEnvironment, apps, text: `Promoted ${result.apps.map((a) => `${a.app} ${a.previous} → ${a.promoted}`).join(', ')} (${result.commitSha.slice(0, 12)})` })
-        .catch((error: Error) => host.warning(`Grafana annotation not written: ${error.message}`));
+      await annotateDeployment({
+        url: inputs.grafanaUrl,
+        token: inputs.grafanaToken,
+        start: started,
+        end: Date.now(),
+        environment: inputs.targetEnvironment,
+        apps,
+        text: `Promoted ${result.apps.map((a) => `${a.app} ${a.previous} → ${a.promoted}`).join(', ')} (${result.commitSha.slice(0, 12)})`,
+      }).catch((error: Error) => host.warning(`Grafana annotation not written: ${error.message}`));
     }
     summarize(host, inputs, result, cluster ? 'synced and Healthy' : 'pushed (not verified)');
     return `Promoted ${apps.join(', ')} to ${inputs.targetEnvironment} in ${result.commitSha.slice(0, 12)}.`;
@@ -194,7 +243,10 @@ function pullRequestOptions(inputs: PromoteEnvInputs, targetBranch: string): Pul
     autoComplete: inputs.prAutoComplete ?? false,
     mergeStrategy: inputs.prMergeStrategy ?? 'squash',
     deleteSourceBranch: inputs.prDeleteSourceBranch ?? true,
-    reviewers: (inputs.prReviewers ?? '').split(',').map((r) => r.trim()).filter(Boolean),
+    reviewers: (inputs.prReviewers ?? '')
+      .split(',')
+      .map((r) => r.trim())
+      .filter(Boolean),
   };
 }
 
@@ -208,6 +260,8 @@ function setOutputs(host: TaskHost, result: PromoteResult): void {
 
 function summarize(host: TaskHost, inputs: PromoteEnvInputs, result: PromoteResult, outcome: string): void {
   const rows = result.apps.map((a) => `| ${a.app} | \`${a.previous}\` | \`${a.promoted}\` |`);
-  host.summary(`PromoteEnv → ${inputs.targetEnvironment}`, [`Outcome: **${outcome}**; commit \`${result.commitSha.slice(0, 12)}\``, '', '| app | before | after |', '| --- | --- | --- |', ...rows].join('\n'));
+  host.summary(
+    `PromoteEnv → ${inputs.targetEnvironment}`,
+    [`Outcome: **${outcome}**; commit \`${result.commitSha.slice(0, 12)}\``, '', '| app | before | after |', '| --- | --- | --- |', ...rows].join('\n'),
+  );
 }
-

@@ -58,9 +58,11 @@ export interface PromoteResult {
  * the image. Every app is checked (paths, YAML, image keys) before any file changes.
  */
 export async function promote(request: PromoteRequest, log: (line: string) => void): Promise<PromoteResult> {
-  if (!request.sourceEnvironment && !request.image) throw new UserError("Set either 'sourceEnvironment' (promote what it runs) or 'image' (promote that image).");
+  if (!request.sourceEnvironment && !request.image)
+    throw new UserError("Set either 'sourceEnvironment' (promote what it runs) or 'image' (promote that image).");
   if (request.sourceEnvironment && request.image) throw new UserError("Set 'sourceEnvironment' or 'image', not both.");
-  if (request.sourceEnvironment === request.targetEnvironment) throw new UserError(`The source and target environment are both '${request.targetEnvironment}'.`);
+  if (request.sourceEnvironment === request.targetEnvironment)
+    throw new UserError(`The source and target environment are both '${request.targetEnvironment}'.`);
 
   const sparse = request.apps.flatMap((app) =>
     [request.sourceEnvironment, request.targetEnvironment].filter((e): e is string => !!e).map((env) => fillPattern(request.pathPattern, app, env)),
@@ -74,13 +76,22 @@ export async function promote(request: PromoteRequest, log: (line: string) => vo
   const read = (file: string) => edits.get(file) ?? fs.readFileSync(path.join(repoDir, file), 'utf8');
   const apps: AppPromotion[] = [];
   for (const app of request.apps) {
-    const query = (env: string, imageName?: string) => ({ repoDir, path: environmentPath(repoDir, request.pathPattern, app, env), app, imageName, helmImageKey: request.helmImageKey });
+    const query = (env: string, imageName?: string) => ({
+      repoDir,
+      path: environmentPath(repoDir, request.pathPattern, app, env),
+      app,
+      imageName,
+      helmImageKey: request.helmImageKey,
+    });
     let image = request.image;
     if (request.sourceEnvironment) {
       const sourceSlots = imageSlots(request.layout, query(request.sourceEnvironment));
       image = sourceSlots[0].current;
       const differing = sourceSlots.find((s) => formatImageRef(s.current) !== formatImageRef(image!));
-      if (differing) throw new UserError(`${app} runs two images in '${request.sourceEnvironment}' (${formatImageRef(image)} and ${formatImageRef(differing.current)} in ${differing.file}); promote an explicit image instead.`);
+      if (differing)
+        throw new UserError(
+          `${app} runs two images in '${request.sourceEnvironment}' (${formatImageRef(image)} and ${formatImageRef(differing.current)} in ${differing.file}); promote an explicit image instead.`,
+        );
     }
     const targetSlots = imageSlots(request.layout, query(request.targetEnvironment, image!.name));
     for (const slot of targetSlots) edits.set(slot.file, slot.write(read(slot.file), image!));
@@ -113,8 +124,17 @@ export async function promote(request: PromoteRequest, log: (line: string) => vo
   ];
   await git.run(['add', '--', ...edits.keys()], 'git add');
   await git.run(
-    ['-c', `user.name=${request.author.name}`, '-c', `user.email=${request.author.email}`, 'commit', '--quiet', '-m', message,
-      ...trailers.filter((t): t is [string, string] => !!t[1]).flatMap(([key, value]) => ['--trailer', `${key}: ${value}`])],
+    [
+      '-c',
+      `user.name=${request.author.name}`,
+      '-c',
+      `user.email=${request.author.email}`,
+      'commit',
+      '--quiet',
+      '-m',
+      message,
+      ...trailers.filter((t): t is [string, string] => !!t[1]).flatMap(([key, value]) => ['--trailer', `${key}: ${value}`]),
+    ],
     'git commit',
   );
   const target = pushTarget(request, apps);

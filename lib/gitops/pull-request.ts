@@ -38,10 +38,15 @@ const STRATEGIES: Record<PullRequestOptions['mergeStrategy'], GitPullRequestMerg
 export async function azureReposGitApi(repoUrl: string, auth: GitAuth): Promise<IGitApi> {
   const { collectionUrl } = parseAzureReposUrl(repoUrl);
   const [scheme, value = ''] = (auth.authorization ?? '').split(' ');
-  const handler = scheme === 'bearer' ? new BearerCredentialHandler(value) : scheme === 'basic' ? (() => {
-    const [user, ...password] = Buffer.from(value, 'base64').toString('utf8').split(':');
-    return new BasicCredentialHandler(user, password.join(':'));
-  })() : undefined;
+  const handler =
+    scheme === 'bearer'
+      ? new BearerCredentialHandler(value)
+      : scheme === 'basic'
+        ? (() => {
+            const [user, ...password] = Buffer.from(value, 'base64').toString('utf8').split(':');
+            return new BasicCredentialHandler(user, password.join(':'));
+          })()
+        : undefined;
   if (!handler) throw new UserError('Pull requests need credentials for Azure DevOps: set repoAuth to the job token or a service connection.');
   const areas = await azureDevOps('discover its service areas', () => new LocationsApi(collectionUrl, [handler]).getResourceAreas());
   // Azure DevOps Server answers with no areas: everything lives at the collection URL.
@@ -56,11 +61,18 @@ export async function azureReposGitApi(repoUrl: string, auth: GitAuth): Promise<
  * branch gets the new commit and the pull request is updated instead.
  * Auto-complete is set in a second call, because create ignores it.
  */
-export async function promoteByPullRequest(request: PromoteRequest, options: PullRequestOptions, git: IGitApi, log: (line: string) => void): Promise<PullRequestOutcome> {
+export async function promoteByPullRequest(
+  request: PromoteRequest,
+  options: PullRequestOptions,
+  git: IGitApi,
+  log: (line: string) => void,
+): Promise<PullRequestOutcome> {
   const { project, repository } = parseAzureReposUrl(request.repoUrl);
   const prefix = `promote/${request.targetEnvironment}/${request.apps.join('+')}-`;
   const targetRef = `refs/heads/${options.targetBranch}`;
-  const open = await azureDevOps('list its pull requests', () => git.getPullRequests(repository, { status: PullRequestStatus.Active, targetRefName: targetRef }, project));
+  const open = await azureDevOps('list its pull requests', () =>
+    git.getPullRequests(repository, { status: PullRequestStatus.Active, targetRefName: targetRef }, project),
+  );
   const existing = open.find((pr) => pr.sourceRefName?.startsWith(`refs/heads/${prefix}`));
   const branch = existing?.sourceRefName!.slice('refs/heads/'.length);
   // A new branch is named after the version promoted: the tag, else the digest's first 12 hex digits.
@@ -84,18 +96,27 @@ export async function promoteByPullRequest(request: PromoteRequest, options: Pul
   ].join('\n');
   let pr: GitPullRequest;
   if (existing) {
-    pr = await azureDevOps(`update pull request ${existing.pullRequestId}`, () => git.updatePullRequest({ title, description }, repository, existing.pullRequestId!, project));
+    pr = await azureDevOps(`update pull request ${existing.pullRequestId}`, () =>
+      git.updatePullRequest({ title, description }, repository, existing.pullRequestId!, project),
+    );
     log(`Updated the open pull request ${existing.pullRequestId} (${pushedBranch}) instead of opening another.`);
   } else {
     pr = await azureDevOps('create the pull request', () =>
-      git.createPullRequest({ sourceRefName: `refs/heads/${pushedBranch}`, targetRefName: targetRef, title, description, reviewers: options.reviewers.map((id) => ({ id })) }, repository, project),
+      git.createPullRequest(
+        { sourceRefName: `refs/heads/${pushedBranch}`, targetRefName: targetRef, title, description, reviewers: options.reviewers.map((id) => ({ id })) },
+        repository,
+        project,
+      ),
     );
     log(`Opened pull request ${pr.pullRequestId}: ${title}`);
   }
   if (options.autoComplete) {
     await azureDevOps(`set auto-complete on pull request ${pr.pullRequestId}`, () =>
       git.updatePullRequest(
-        { autoCompleteSetBy: { id: pr.createdBy?.id }, completionOptions: { mergeStrategy: STRATEGIES[options.mergeStrategy], deleteSourceBranch: options.deleteSourceBranch, mergeCommitMessage: title } },
+        {
+          autoCompleteSetBy: { id: pr.createdBy?.id },
+          completionOptions: { mergeStrategy: STRATEGIES[options.mergeStrategy], deleteSourceBranch: options.deleteSourceBranch, mergeCommitMessage: title },
+        },
         repository,
         pr.pullRequestId!,
         project,
@@ -117,7 +138,10 @@ export async function waitForMerge(git: IGitApi, repoUrl: string, id: number, ti
     const pr = await azureDevOps(`read pull request ${id}`, () => git.getPullRequestById(id, project));
     if (pr.status === PullRequestStatus.Completed && pr.lastMergeCommit?.commitId) return pr.lastMergeCommit.commitId;
     if (pr.status === PullRequestStatus.Abandoned) throw new UserError(`Pull request ${id} was abandoned; nothing was promoted.`);
-    if (Date.now() > deadline) throw new UserError(`Pull request ${id} was not completed within ${Math.round(timeoutMs / 60000)} minutes (merge status ${pr.mergeStatus ?? 'unknown'}).`);
+    if (Date.now() > deadline)
+      throw new UserError(
+        `Pull request ${id} was not completed within ${Math.round(timeoutMs / 60000)} minutes (merge status ${pr.mergeStatus ?? 'unknown'}).`,
+      );
     if (!said) log(`Waiting for pull request ${id} to be completed...`);
     said = true;
     await new Promise((resolve) => setTimeout(resolve, pollMs));

@@ -20,7 +20,9 @@ const REJECTED = /\[rejected\]|\(fetch first\)|\(non-fast-forward\)|cannot lock 
  */
 export async function rebaseAndPush(git: Git, branch: string, retries: number, log: (line: string) => void): Promise<PushOutcome> {
   for (let attempt = 1; ; attempt++) {
-    const push = await traced('git push', { 'vcs.ref.head.name': branch, 'gitops_stack.push.attempt': attempt }, () => git.exec(['push', '--porcelain', 'origin', `HEAD:refs/heads/${branch}`]));
+    const push = await traced('git push', { 'vcs.ref.head.name': branch, 'gitops_stack.push.attempt': attempt }, () =>
+      git.exec(['push', '--porcelain', 'origin', `HEAD:refs/heads/${branch}`]),
+    );
     if (push.code === 0) return { sha: (await git.run(['rev-parse', 'HEAD'], 'git rev-parse')).trim(), pushed: true, attempts: attempt };
     const output = `${push.stdout}\n${push.stderr}`;
     if (!REJECTED.test(output)) {
@@ -30,7 +32,9 @@ export async function rebaseAndPush(git: Git, branch: string, retries: number, l
       throw new UserError(`git push to '${branch}' failed: ${reason}`);
     }
     if (attempt > retries) {
-      throw new UserError(`git push to '${branch}' was rejected ${attempt} times because others pushed first; nothing was forced. Run the promotion again, or raise 'pushRetries'.`);
+      throw new UserError(
+        `git push to '${branch}' was rejected ${attempt} times because others pushed first; nothing was forced. Run the promotion again, or raise 'pushRetries'.`,
+      );
     }
     const cap = Math.min(5000, 200 * 2 ** (attempt - 1));
     const delay = Math.round(cap / 2 + (Math.random() * cap) / 2);

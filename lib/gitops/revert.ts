@@ -25,11 +25,25 @@ export async function revertPromotion(request: RevertRequest, log: (line: string
   const revert = await git.exec(['-c', `user.name=${request.author.name}`, '-c', `user.email=${request.author.email}`, 'revert', '--no-edit', request.commit]);
   if (revert.code !== 0) {
     await git.exec(['revert', '--abort']);
-    throw new UserError(`The promotion ${request.commit.slice(0, 12)} cannot be reverted automatically: later commits changed the same lines. Revert it by hand.`);
+    throw new UserError(
+      `The promotion ${request.commit.slice(0, 12)} cannot be reverted automatically: later commits changed the same lines. Revert it by hand.`,
+    );
   }
   const subject = (await git.run(['log', '-1', '--format=%B'], 'git log')).trimEnd();
   await git.run(
-    ['-c', `user.name=${request.author.name}`, '-c', `user.email=${request.author.email}`, 'commit', '--quiet', '--amend', '-m', `${subject}\n\n${request.reason}`, '--trailer', `Reverts: ${request.commit}`],
+    [
+      '-c',
+      `user.name=${request.author.name}`,
+      '-c',
+      `user.email=${request.author.email}`,
+      'commit',
+      '--quiet',
+      '--amend',
+      '-m',
+      `${subject}\n\n${request.reason}`,
+      '--trailer',
+      `Reverts: ${request.commit}`,
+    ],
     'git commit',
   );
   log(`Reverting ${request.commit.slice(0, 12)}: ${request.reason}`);

@@ -18,7 +18,12 @@ export async function annotateDeployment(annotation: DeploymentAnnotation): Prom
   const response = await fetch(new URL('api/annotations', annotation.url.endsWith('/') ? annotation.url : `${annotation.url}/`), {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(annotation.token ? { authorization: `Bearer ${annotation.token}` } : {}) },
-    body: JSON.stringify({ time: annotation.start, timeEnd: annotation.end, tags: ['deployment', annotation.environment, ...annotation.apps], text: annotation.text }),
+    body: JSON.stringify({
+      time: annotation.start,
+      timeEnd: annotation.end,
+      tags: ['deployment', annotation.environment, ...annotation.apps],
+      text: annotation.text,
+    }),
   });
   if (!response.ok) throw new UserError(`Grafana answered HTTP ${response.status} to POST /api/annotations`);
   return ((await response.json()) as { id: number }).id;

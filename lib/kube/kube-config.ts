@@ -35,7 +35,14 @@ export function loadKubeConfig(access: ClusterAccess, setSecret: (value: string)
       setSecret(token);
       const ca = parameters.serviceAccountCertificate;
       config.loadFromOptions({
-        clusters: [{ name: 'cluster', server: endpoint.url ?? '', caData: ca ? Buffer.from(ca).toString('base64') : undefined, skipTLSVerify: parameters.acceptUntrustedCerts === 'true' }],
+        clusters: [
+          {
+            name: 'cluster',
+            server: endpoint.url ?? '',
+            caData: ca ? Buffer.from(ca).toString('base64') : undefined,
+            skipTLSVerify: parameters.acceptUntrustedCerts === 'true',
+          },
+        ],
         users: [{ name: 'service-account', token }],
         contexts: [{ name: 'default', cluster: 'cluster', user: 'service-account' }],
         currentContext: 'default',
@@ -49,7 +56,10 @@ export function loadKubeConfig(access: ClusterAccess, setSecret: (value: string)
 }
 
 /** The cluster access a task's inputs name: `clusterAccess`, `kubeconfig`, `kubernetesServiceConnection`. */
-export function kubeConfigFromInputs(host: TaskHost, inputs: { clusterAccess?: string; kubeconfig?: string; kubernetesServiceConnection?: string }): k8s.KubeConfig {
+export function kubeConfigFromInputs(
+  host: TaskHost,
+  inputs: { clusterAccess?: string; kubeconfig?: string; kubernetesServiceConnection?: string },
+): k8s.KubeConfig {
   if (inputs.clusterAccess === 'serviceConnection') {
     const endpoint = host.getEndpoint(inputs.kubernetesServiceConnection ?? '');
     if (!endpoint) throw new UserError(`Input 'kubernetesServiceConnection': service connection '${inputs.kubernetesServiceConnection}' was not found.`);

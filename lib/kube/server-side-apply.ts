@@ -36,10 +36,12 @@ export async function serverSideApply(objects: k8s.KubernetesObjectApi, list: k8
     const header = { apiVersion: object.apiVersion, kind: object.kind, metadata: { name: object.metadata!.name!, namespace: object.metadata?.namespace } };
     const before = options.existing
       ? options.existing.get(objectKey(object))
-      : (await objects.read(header).catch((error: { code?: number }) => {
-          if (error.code === 404) return undefined;
-          throw error;
-        }))?.metadata?.resourceVersion;
+      : (
+          await objects.read(header).catch((error: { code?: number }) => {
+            if (error.code === 404) return undefined;
+            throw error;
+          })
+        )?.metadata?.resourceVersion;
     let after: k8s.KubernetesObject;
     try {
       after = await objects.patch(object, undefined, options.dryRun ? 'All' : undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply);

@@ -4,11 +4,23 @@ import { type AppliedObject, FIELD_MANAGER, objectKey, serverSideApply } from '.
 import { inventorySelector, type K8sObject } from './workload';
 
 /** Phases of an apply: what others refer to first. Deletion runs them backwards. */
-const PHASES = [['Namespace'], ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding'], ['ConfigMap', 'Secret', 'Service'], ['StatefulSet', 'Deployment', 'Ingress']];
+const PHASES = [
+  ['Namespace'],
+  ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding'],
+  ['ConfigMap', 'Secret', 'Service'],
+  ['StatefulSet', 'Deployment', 'Ingress'],
+];
 const API_VERSIONS: Record<string, string> = {
-  Namespace: 'v1', ServiceAccount: 'v1', ConfigMap: 'v1', Secret: 'v1', Service: 'v1',
-  ClusterRole: 'rbac.authorization.k8s.io/v1', ClusterRoleBinding: 'rbac.authorization.k8s.io/v1',
-  StatefulSet: 'apps/v1', Deployment: 'apps/v1', Ingress: 'networking.k8s.io/v1',
+  Namespace: 'v1',
+  ServiceAccount: 'v1',
+  ConfigMap: 'v1',
+  Secret: 'v1',
+  Service: 'v1',
+  ClusterRole: 'rbac.authorization.k8s.io/v1',
+  ClusterRoleBinding: 'rbac.authorization.k8s.io/v1',
+  StatefulSet: 'apps/v1',
+  Deployment: 'apps/v1',
+  Ingress: 'networking.k8s.io/v1',
 };
 const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding']);
 const CONCURRENCY = 8;
@@ -27,10 +39,21 @@ function stamp(object: K8sObject): K8sObject {
 
 /** Every object an earlier apply to this namespace left, found by the inventory labels. */
 export async function listInventory(objects: k8s.KubernetesObjectApi, namespace: string): Promise<k8s.KubernetesObject[]> {
-  const lists = await Promise.all(Object.entries(API_VERSIONS).map(async ([kind, apiVersion]) => {
-    const list = await objects.list(apiVersion, kind, CLUSTER_SCOPED.has(kind) ? undefined : namespace, undefined, undefined, undefined, undefined, inventorySelector(namespace));
-    return list.items.map((item) => ({ ...item, apiVersion, kind }));
-  }));
+  const lists = await Promise.all(
+    Object.entries(API_VERSIONS).map(async ([kind, apiVersion]) => {
+      const list = await objects.list(
+        apiVersion,
+        kind,
+        CLUSTER_SCOPED.has(kind) ? undefined : namespace,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        inventorySelector(namespace),
+      );
+      return list.items.map((item) => ({ ...item, apiVersion, kind }));
+    }),
+  );
   return lists.flat();
 }
 
@@ -50,16 +73,28 @@ export interface StackApplyResult {
  * only what changed in the render or was edited on the cluster by someone else.
  * Then deletes what an earlier apply made and this render no longer has.
  */
-export async function applyStack(objects: k8s.KubernetesObjectApi, rendered: K8sObject[], namespace: string, log: (line: string) => void): Promise<StackApplyResult> {
+export async function applyStack(
+  objects: k8s.KubernetesObjectApi,
+  rendered: K8sObject[],
+  namespace: string,
+  log: (line: string) => void,
+): Promise<StackApplyResult> {
   const stamped = rendered.map(stamp);
   const before = await listInventory(objects, namespace);
   const existing = new Map(before.map((o) => [objectKey(o), o.metadata!.resourceVersion!]));
   const live = new Map(before.map((o) => [objectKey(o), o]));
   const same = (o: K8sObject) => {
     const current = live.get(objectKey(o));
-    return o.kind !== 'Secret' && current !== undefined && current.metadata?.annotations?.[APPLIED_HASH] === o.metadata?.annotations?.[APPLIED_HASH] && untouched(current);
+    return (
+      o.kind !== 'Secret' &&
+      current !== undefined &&
+      current.metadata?.annotations?.[APPLIED_HASH] === o.metadata?.annotations?.[APPLIED_HASH] &&
+      untouched(current)
+    );
   };
-  const applied: AppliedObject[] = stamped.filter(same).map((o) => ({ kind: o.kind!, name: o.metadata!.name!, namespace: o.metadata?.namespace, change: 'unchanged' }));
+  const applied: AppliedObject[] = stamped
+    .filter(same)
+    .map((o) => ({ kind: o.kind!, name: o.metadata!.name!, namespace: o.metadata?.namespace, change: 'unchanged' }));
   let pending = stamped.filter((o) => !same(o));
   const [namespaceObject] = stamped;
   // Namespaced dry runs need the namespace to exist.
@@ -74,26 +109,34 @@ export async function applyStack(objects: k8s.KubernetesObjectApi, rendered: K8s
   for (const result of applied) if (result.change !== 'unchanged') log(`${result.kind} ${result.name}: ${result.change}`);
 
   const wanted = new Set(stamped.map(objectKey));
-  const pruned = await deleteInOrder(objects, before.filter((o) => !wanted.has(objectKey(o))));
+  const pruned = await deleteInOrder(
+    objects,
+    before.filter((o) => !wanted.has(objectKey(o))),
+  );
   for (const name of pruned) log(`${name}: pruned (no longer rendered)`);
   return { applied, pruned };
 }
 
 /** `delete`: removes every object an apply made in this namespace. The namespace and the volumes stay (they hold the data). */
 export async function deleteStack(objects: k8s.KubernetesObjectApi, namespace: string): Promise<string[]> {
-  return deleteInOrder(objects, (await listInventory(objects, namespace)).filter((o) => o.kind !== 'Namespace'));
+  return deleteInOrder(
+    objects,
+    (await listInventory(objects, namespace)).filter((o) => o.kind !== 'Namespace'),
+  );
 }
 
 async function deleteInOrder(objects: k8s.KubernetesObjectApi, victims: k8s.KubernetesObject[]): Promise<string[]> {
   const deleted: string[] = [];
   for (const kinds of [...PHASES].reverse()) {
     const phase = victims.filter((o) => kinds.includes(o.kind!));
-    await Promise.all(phase.map(async (o) => {
-      await objects.delete(o).catch((error: { code?: number }) => {
-        if (error.code !== 404) throw error;
-      });
-      deleted.push(objectKey(o));
-    }));
+    await Promise.all(
+      phase.map(async (o) => {
+        await objects.delete(o).catch((error: { code?: number }) => {
+          if (error.code !== 404) throw error;
+        });
+        deleted.push(objectKey(o));
+      }),
+    );
   }
   return deleted;
 }

@@ -6,17 +6,23 @@ import { STACK_SECRET } from './workload';
 
 /** Fails before anything is applied when the kubeconfig points at a cluster that does not answer. */
 export async function assertReachable(config: k8s.KubeConfig, input: string): Promise<void> {
-  await config.makeApiClient(k8s.VersionApi).getCode().catch((error: Error) => {
-    throw new UserError(`Input '${input}': the cluster at ${config.getCurrentCluster()?.server} cannot be reached: ${error.message}`);
-  });
+  await config
+    .makeApiClient(k8s.VersionApi)
+    .getCode()
+    .catch((error: Error) => {
+      throw new UserError(`Input '${input}': the cluster at ${config.getCurrentCluster()?.server} cannot be reached: ${error.message}`);
+    });
 }
 
 /** The generated credentials an earlier apply stored (admin password, OTLP token), if any. */
 export async function existingCredentials(config: k8s.KubeConfig, namespace: string): Promise<{ grafanaAdminPassword?: string; otlpToken?: string }> {
-  const secret = await config.makeApiClient(k8s.CoreV1Api).readNamespacedSecret({ name: STACK_SECRET, namespace }).catch((error: { code?: number }) => {
-    if (error.code === 404) return undefined;
-    throw error;
-  });
+  const secret = await config
+    .makeApiClient(k8s.CoreV1Api)
+    .readNamespacedSecret({ name: STACK_SECRET, namespace })
+    .catch((error: { code?: number }) => {
+      if (error.code === 404) return undefined;
+      throw error;
+    });
   const decode = (key: string) => (secret?.data?.[key] ? Buffer.from(secret.data[key], 'base64').toString('utf8') : undefined);
   return { grafanaAdminPassword: decode('grafana-admin-password'), otlpToken: decode('otlp-token') };
 }

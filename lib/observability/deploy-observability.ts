@@ -38,9 +38,15 @@ export async function deployObservability(host: TaskHost, inputs: DeployObservab
 
   const secrets = stackSecrets(host, inputs, await existingCredentials(config, o.namespace));
   const rendered = renderStack(o, secrets);
-  const result = await host.group(`Apply ${rendered.length} objects to ${o.namespace}`, () => traced('apply observability stack', { 'k8s.namespace.name': o.namespace }, () => applyStack(objects, rendered, o.namespace, (line) => host.info(line))));
+  const result = await host.group(`Apply ${rendered.length} objects to ${o.namespace}`, () =>
+    traced('apply observability stack', { 'k8s.namespace.name': o.namespace }, () => applyStack(objects, rendered, o.namespace, (line) => host.info(line))),
+  );
   host.progress(60, 'applied');
-  await host.group('Wait for every component to be ready', () => traced('wait for rollout', { 'k8s.namespace.name': o.namespace }, () => waitForRollout(config, o.namespace, inputs.waitTimeoutMinutes * 60_000, (line) => host.info(line), { labelSelector: inventorySelector(o.namespace) })));
+  await host.group('Wait for every component to be ready', () =>
+    traced('wait for rollout', { 'k8s.namespace.name': o.namespace }, () =>
+      waitForRollout(config, o.namespace, inputs.waitTimeoutMinutes * 60_000, (line) => host.info(line), { labelSelector: inventorySelector(o.namespace) }),
+    ),
+  );
 
   const url = await publicGrafanaUrl(config, o);
   host.setOutput('namespace', o.namespace);
@@ -56,11 +62,20 @@ export async function deployObservability(host: TaskHost, inputs: DeployObservab
     host.setOutput('otlpToken', secrets.otlpToken!, { secret: true });
   }
   const changed = result.applied.filter((a) => a.change !== 'unchanged');
-  host.summary(`DeployObservability: ${o.namespace}`, [
-    '| component | image |', '| --- | --- |',
-    ...rendered.filter((r) => r.kind === 'StatefulSet' || r.kind === 'Deployment').map((r) => `| ${r.metadata!.name} | \`${(r.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0].image}\` |`),
-    '', o.components.has('grafana') ? `Grafana: ${url} (user \`admin\`, password in the secret output \`grafanaAdminPassword\`)` : '',
-  ].join('\n'));
+  host.summary(
+    `DeployObservability: ${o.namespace}`,
+    [
+      '| component | image |',
+      '| --- | --- |',
+      ...rendered
+        .filter((r) => r.kind === 'StatefulSet' || r.kind === 'Deployment')
+        .map(
+          (r) => `| ${r.metadata!.name} | \`${(r.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0].image}\` |`,
+        ),
+      '',
+      o.components.has('grafana') ? `Grafana: ${url} (user \`admin\`, password in the secret output \`grafanaAdminPassword\`)` : '',
+    ].join('\n'),
+  );
   return `Observability stack in ${o.namespace} is ready: ${changed.length} of ${result.applied.length} objects changed, ${result.pruned.length} pruned.`;
 }
 

@@ -60,7 +60,11 @@ export interface StackSecrets {
   otlpToken?: string;
 }
 
-const list = (value: string | undefined) => (value ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+const list = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
 
 /** Checks what task.json cannot (rules across inputs) and shapes the inputs for the render. Nothing is applied yet. */
 export function stackOptions(inputs: DeployObservabilityInputs): StackOptions {
@@ -73,18 +77,31 @@ export function stackOptions(inputs: DeployObservabilityInputs): StackOptions {
   const email: Record<string, string[]> = {};
   for (const entry of list(inputs.alertEmailRecipients)) {
     const [environment, address] = entry.includes(':') ? entry.split(':') : ['*', entry];
-    if (environment !== '*' && !environments.includes(environment)) problems.push(`Input 'alertEmailRecipients': '${entry}' names environment '${environment}', which is not in 'environments' (${environments.join(', ')}).`);
+    if (environment !== '*' && !environments.includes(environment))
+      problems.push(
+        `Input 'alertEmailRecipients': '${entry}' names environment '${environment}', which is not in 'environments' (${environments.join(', ')}).`,
+      );
     (email[environment] ??= []).push(address);
   }
-  if (inputs.otlpExposure && inputs.otlpExposure !== 'none' && !components.has('alloy')) problems.push("Input 'otlpExposure': the OTLP endpoint for agents is Alloy's; add alloy to 'components'.");
+  if (inputs.otlpExposure && inputs.otlpExposure !== 'none' && !components.has('alloy'))
+    problems.push("Input 'otlpExposure': the OTLP endpoint for agents is Alloy's; add alloy to 'components'.");
   if (problems.length) throw new UserError(problems.join('\n'));
   return {
     namespace: inputs.namespace,
     components,
     profile: inputs.resourceProfile,
-    storage: inputs.storageBackend === 'azure-blob'
-      ? { backend: 'azure-blob', accountName: inputs.storageAccountName!, containers: { logs: inputs.logsContainer ?? 'loki-chunks', traces: inputs.tracesContainer ?? 'tempo-traces', profiles: inputs.profilesContainer ?? 'pyroscope-profiles' } }
-      : { backend: 'filesystem' },
+    storage:
+      inputs.storageBackend === 'azure-blob'
+        ? {
+            backend: 'azure-blob',
+            accountName: inputs.storageAccountName!,
+            containers: {
+              logs: inputs.logsContainer ?? 'loki-chunks',
+              traces: inputs.tracesContainer ?? 'tempo-traces',
+              profiles: inputs.profilesContainer ?? 'pyroscope-profiles',
+            },
+          }
+        : { backend: 'filesystem' },
     volumeSize: inputs.volumeSize,
     storageClassName: inputs.storageClassName || undefined,
     retentionDays: inputs.retentionDays,

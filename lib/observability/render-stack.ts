@@ -11,7 +11,18 @@ import { INVENTORY_LABELS, type K8sObject, NAMESPACE_LABEL, STACK_SECRET } from 
 const RENDERERS: Record<Component, (o: StackOptions) => K8sObject[]> = { loki, tempo, pyroscope, prometheus, alloy, grafana };
 
 /** Apply order: what others refer to comes first (namespace and RBAC, then config and secrets, then workloads). */
-export const APPLY_ORDER = ['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'Secret', 'Service', 'StatefulSet', 'Deployment', 'Ingress'];
+export const APPLY_ORDER = [
+  'Namespace',
+  'ServiceAccount',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'ConfigMap',
+  'Secret',
+  'Service',
+  'StatefulSet',
+  'Deployment',
+  'Ingress',
+];
 
 export const REDACTED = '<secret set at apply>';
 
@@ -40,13 +51,20 @@ function stackSecret(o: StackOptions, secrets: StackSecrets | undefined): K8sObj
  */
 export function renderStack(o: StackOptions, secrets?: StackSecrets): K8sObject[] {
   const objects: K8sObject[] = [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: o.namespace, labels: { 'app.kubernetes.io/part-of': 'gitops-stack-observability', ...INVENTORY_LABELS } } },
+    {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: o.namespace, labels: { 'app.kubernetes.io/part-of': 'gitops-stack-observability', ...INVENTORY_LABELS } },
+    },
     stackSecret(o, secrets),
     ...COMPONENTS.filter((c) => o.components.has(c)).flatMap((c) => RENDERERS[c](o)),
   ];
   for (const object of objects) object.metadata!.labels = { ...object.metadata!.labels, [NAMESPACE_LABEL]: o.namespace };
   const rank = (o: K8sObject) => APPLY_ORDER.indexOf(o.kind!);
-  return objects.map((object, index) => ({ object, index })).sort((a, b) => rank(a.object) - rank(b.object) || a.index - b.index).map((e) => e.object);
+  return objects
+    .map((object, index) => ({ object, index }))
+    .sort((a, b) => rank(a.object) - rank(b.object) || a.index - b.index)
+    .map((e) => e.object);
 }
 
 export function toYaml(objects: K8sObject[]): string {

@@ -34,9 +34,30 @@ export function selectorLabels(component: Component): Record<string, string> {
 }
 
 const SIZES: Record<StackOptions['profile'], Record<Component, [cpu: string, memory: string, memoryLimit: string]>> = {
-  small: { loki: ['100m', '256Mi', '1Gi'], tempo: ['100m', '256Mi', '1Gi'], pyroscope: ['100m', '256Mi', '1Gi'], prometheus: ['100m', '512Mi', '2Gi'], alloy: ['50m', '128Mi', '512Mi'], grafana: ['50m', '128Mi', '512Mi'] },
-  medium: { loki: ['500m', '1Gi', '4Gi'], tempo: ['500m', '1Gi', '4Gi'], pyroscope: ['250m', '1Gi', '4Gi'], prometheus: ['500m', '2Gi', '8Gi'], alloy: ['250m', '512Mi', '2Gi'], grafana: ['100m', '256Mi', '1Gi'] },
-  large: { loki: ['2', '4Gi', '16Gi'], tempo: ['2', '4Gi', '16Gi'], pyroscope: ['1', '4Gi', '16Gi'], prometheus: ['2', '8Gi', '32Gi'], alloy: ['1', '2Gi', '8Gi'], grafana: ['500m', '512Mi', '2Gi'] },
+  small: {
+    loki: ['100m', '256Mi', '1Gi'],
+    tempo: ['100m', '256Mi', '1Gi'],
+    pyroscope: ['100m', '256Mi', '1Gi'],
+    prometheus: ['100m', '512Mi', '2Gi'],
+    alloy: ['50m', '128Mi', '512Mi'],
+    grafana: ['50m', '128Mi', '512Mi'],
+  },
+  medium: {
+    loki: ['500m', '1Gi', '4Gi'],
+    tempo: ['500m', '1Gi', '4Gi'],
+    pyroscope: ['250m', '1Gi', '4Gi'],
+    prometheus: ['500m', '2Gi', '8Gi'],
+    alloy: ['250m', '512Mi', '2Gi'],
+    grafana: ['100m', '256Mi', '1Gi'],
+  },
+  large: {
+    loki: ['2', '4Gi', '16Gi'],
+    tempo: ['2', '4Gi', '16Gi'],
+    pyroscope: ['1', '4Gi', '16Gi'],
+    prometheus: ['2', '8Gi', '32Gi'],
+    alloy: ['1', '2Gi', '8Gi'],
+    grafana: ['500m', '512Mi', '2Gi'],
+  },
 };
 
 export function resources(o: StackOptions, component: Component): k8s.V1ResourceRequirements {
@@ -73,7 +94,10 @@ export function ingress(o: StackOptions, component: Component, name: string, hos
 
 /** A hash of the configs a pod reads, so a changed config rolls the pods and an unchanged one does not. */
 export function checksum(...configs: K8sObject[]): string {
-  return createHash('sha256').update(JSON.stringify(configs.map((c) => c.data))).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(JSON.stringify(configs.map((c) => c.data)))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 export interface WorkloadSpec {

@@ -62,7 +62,13 @@ export function readInputs<T extends InputValues>(definition: TaskDefinition, va
   if (!validate(checked)) {
     for (const error of validate.errors ?? []) problems.push(describeError(error, definition, rules, typed));
   }
-  if (problems.length > 0) throw new UserError(problems.sort((a, b) => a.at - b.at).map((p) => p.text).join('\n'));
+  if (problems.length > 0)
+    throw new UserError(
+      problems
+        .sort((a, b) => a.at - b.at)
+        .map((p) => p.text)
+        .join('\n'),
+    );
   return typed as T;
 }
 

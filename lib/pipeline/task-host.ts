@@ -34,9 +34,25 @@ export interface TaskHost extends InputSource {
 }
 
 /** Auth parameters of service connections that are identifiers, not secrets. */
-const PUBLIC_AUTH_PARAMETERS = new Set(
-  ['tenantid', 'serviceprincipalid', 'authenticationtype', 'scope', 'username', 'workloadidentityfederationsubject', 'workloadidentityfederationissuer', 'azurespnroleassignmentid', 'azurespnobjectid', 'spnobjectid', 'appobjectid', 'clientid', 'resourceid', 'iscreatedfromsecretyaml', 'azureenvironment', 'clustercontext', 'acceptuntrustedcerts'],
-);
+const PUBLIC_AUTH_PARAMETERS = new Set([
+  'tenantid',
+  'serviceprincipalid',
+  'authenticationtype',
+  'scope',
+  'username',
+  'workloadidentityfederationsubject',
+  'workloadidentityfederationissuer',
+  'azurespnroleassignmentid',
+  'azurespnobjectid',
+  'spnobjectid',
+  'appobjectid',
+  'clientid',
+  'resourceid',
+  'iscreatedfromsecretyaml',
+  'azureenvironment',
+  'clustercontext',
+  'acceptuntrustedcerts',
+]);
 
 /**
  * Registers a value as a secret. `setSecret` rejects multi-line values, so a

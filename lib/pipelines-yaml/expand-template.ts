@@ -233,7 +233,10 @@ function includeTemplate(reference: string, parameters: Record<string, Value>, s
   let base: string;
   if (alias && alias !== 'self') {
     base = scope.repositories?.[alias] ?? '';
-    if (!base) throw new UserError(`${scope.file}: template '${reference}' names repository '${alias}', which is not mapped to a local folder (gitops-stack preview --repo ${alias}=<folder>).`);
+    if (!base)
+      throw new UserError(
+        `${scope.file}: template '${reference}' names repository '${alias}', which is not mapped to a local folder (gitops-stack preview --repo ${alias}=<folder>).`,
+      );
   } else base = file.startsWith('/') ? scope.root : path.dirname(scope.file);
   const target = path.join(base, file.replace(/^\//, ''));
   if (!fs.existsSync(target)) throw new UserError(`${scope.file}: template '${reference}' not found (${path.relative(scope.root, target) || target}).`);

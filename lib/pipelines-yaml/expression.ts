@@ -219,7 +219,11 @@ const FUNCTIONS: Record<string, { min: number; max: number; run: (args: Value[])
   split: { min: 2, max: 2, run: ([a, sep]) => toText(a).split(toText(sep)) },
   lower: { min: 1, max: 1, run: ([a]) => toText(a).toLowerCase() },
   upper: { min: 1, max: 1, run: ([a]) => toText(a).toUpperCase() },
-  length: { min: 1, max: 1, run: ([a]) => (typeof a === 'string' ? a.length : Array.isArray(a) ? a.length : isObject(a) ? Object.keys(a).length : a === null ? 0 : toText(a).length) },
+  length: {
+    min: 1,
+    max: 1,
+    run: ([a]) => (typeof a === 'string' ? a.length : Array.isArray(a) ? a.length : isObject(a) ? Object.keys(a).length : a === null ? 0 : toText(a).length),
+  },
 };
 
 function evaluate(node: Node, context: Context): Value {
@@ -262,7 +266,9 @@ function evaluate(node: Node, context: Context): Value {
       const fn = FUNCTIONS[node.name];
       if (!fn) throw new UserError(`Unrecognized function name: '${node.name}'.`);
       if (node.args.length < fn.min || node.args.length > fn.max) {
-        throw new UserError(`${node.name}() takes ${fn.min === fn.max ? fn.min : `${fn.min} or more`} argument${fn.max === 1 ? '' : 's'}, not ${node.args.length}.`);
+        throw new UserError(
+          `${node.name}() takes ${fn.min === fn.max ? fn.min : `${fn.min} or more`} argument${fn.max === 1 ? '' : 's'}, not ${node.args.length}.`,
+        );
       }
       return fn.run(node.args.map((a) => evaluate(a, context)));
     }

@@ -76,7 +76,11 @@ function writeAtomically(file: string, text: string | Buffer): void {
  */
 export function loadPipelineValidator(schemaFile: string, tasks: TaskDefinition[]): PipelineValidator & { fromCache: boolean } {
   const text = fs.readFileSync(schemaFile, 'utf8');
-  const key = createHash('sha256').update(`${CACHE_FORMAT}\n${AJV_VERSION}\n${JSON.stringify(tasks)}\n`).update(text).digest('hex').slice(0, 24);
+  const key = createHash('sha256')
+    .update(`${CACHE_FORMAT}\n${AJV_VERSION}\n${JSON.stringify(tasks)}\n`)
+    .update(text)
+    .digest('hex')
+    .slice(0, 24);
   const cached = path.join(cacheDir(), `validator-${key}.js`);
   if (fs.existsSync(cached)) {
     try {
@@ -90,7 +94,9 @@ export function loadPipelineValidator(schemaFile: string, tasks: TaskDefinition[
   // string; booleans are 'true'/'yes'/'on' patterns); coercion lets `60` and `true` pass as the service takes them.
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, coerceTypes: true, code: { source: true, regExp } });
   const validate = ajv.compile(schema);
-  const patterns = (schema.definitions.task.allOf as { then: { properties?: { task?: { pattern?: string } } } }[]).map((branch) => branch.then.properties?.task?.pattern ?? '^$');
+  const patterns = (schema.definitions.task.allOf as { then: { properties?: { task?: { pattern?: string } } } }[]).map(
+    (branch) => branch.then.properties?.task?.pattern ?? '^$',
+  );
   const code = `${standaloneCode(ajv, validate)}\nmodule.exports.taskPatterns = ${JSON.stringify(patterns)};\n`;
   try {
     for (const old of fs.readdirSync(cacheDir()).filter((f) => f.startsWith('validator-'))) fs.rmSync(path.join(cacheDir(), old), { force: true });
@@ -122,7 +128,19 @@ function load(file: string): PipelineValidator {
   (script.runInThisContext() as (m: unknown, e: unknown, r: unknown) => void)(module, module.exports, requireRuntime);
   const validate = (module.exports.default ?? module.exports) as ValidateFunction;
   if (!cachedData || script.cachedDataRejected) {
-    validate({ trigger: ['main'], pool: { vmImage: 'ubuntu-latest' }, stages: [{ stage: 's', jobs: [{ job: 'j', steps: [{ script: 'echo' }, { task: 'PromoteEnv@0', inputs: { apps: 'a' } }] }, { deployment: 'd', environment: 'e', strategy: { runOnce: { deploy: { steps: [{ checkout: 'none' }] } } } }] }] });
+    validate({
+      trigger: ['main'],
+      pool: { vmImage: 'ubuntu-latest' },
+      stages: [
+        {
+          stage: 's',
+          jobs: [
+            { job: 'j', steps: [{ script: 'echo' }, { task: 'PromoteEnv@0', inputs: { apps: 'a' } }] },
+            { deployment: 'd', environment: 'e', strategy: { runOnce: { deploy: { steps: [{ checkout: 'none' }] } } } },
+          ],
+        },
+      ],
+    });
     try {
       writeAtomically(bytecode, script.createCachedData());
     } catch {

@@ -28,7 +28,13 @@ export function extendedSchema(serviceSchemaFile: string, tasks: TaskDefinition[
       ]),
     );
     const required = definition.inputs.filter((i) => i.required && !i.visibleRule && i.defaultValue === undefined).map((i) => i.name);
-    task.anyOf.push({ properties: { task: { pattern: `^${name.replace('.', '\\.')}$`, description: definition.friendlyName }, inputs: { description: `${definition.name} inputs`, properties, additionalProperties: false, required } }, required: ['task'] });
+    task.anyOf.push({
+      properties: {
+        task: { pattern: `^${name.replace('.', '\\.')}$`, description: definition.friendlyName },
+        inputs: { description: `${definition.name} inputs`, properties, additionalProperties: false, required },
+      },
+      required: ['task'],
+    });
   }
   // anyOf validates a step against all ~260 task branches; if/then tests one pattern per branch and
   // validates only the step's own task: the same verdicts, about ten times faster. (`task.properties.task`
@@ -55,7 +61,12 @@ export interface PipelineProblem {
 const WEIGHT: Record<string, number> = { additionalProperties: 0, required: 1, enum: 2, type: 3, const: 4, pattern: 5 };
 
 function readable(instancePath: string): string {
-  return instancePath.split('/').slice(1).reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '') || '(top)';
+  return (
+    instancePath
+      .split('/')
+      .slice(1)
+      .reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '') || '(top)'
+  );
 }
 
 /**
@@ -81,7 +92,14 @@ export function validatePipeline({ validate, taskPatterns }: PipelineValidator, 
   const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'anyOf' && e.keyword !== 'oneOf' && e.keyword !== 'if' && ofThisTask(e));
   // A task name no branch knows fails each task's `enum`: one message, not hundreds.
   const unknownTask = errors.find((e) => e.keyword === 'enum' && /\/steps\/\d+\/task$/.test(e.instancePath));
-  if (unknownTask) return [{ at: readable(unknownTask.instancePath), pointer: unknownTask.instancePath, message: `unknown task '${String(pointer(pipeline, unknownTask.instancePath))}'` }];
+  if (unknownTask)
+    return [
+      {
+        at: readable(unknownTask.instancePath),
+        pointer: unknownTask.instancePath,
+        message: `unknown task '${String(pointer(pipeline, unknownTask.instancePath))}'`,
+      },
+    ];
   // Rank per step, job or stage: an item's own errors, unless an item inside it has errors (then the
   // outer one's are only its other anyOf alternatives failing because of the inner one).
   const itemOf = (e: ErrorObject) => /^(.*\/(?:steps|jobs|stages)\/\d+)/.exec(e.instancePath)?.[1] ?? '';
@@ -92,7 +110,10 @@ export function validatePipeline({ validate, taskPatterns }: PipelineValidator, 
   const seen = new Set<string>();
   for (const item of leaves) {
     const group = groups.get(item)!;
-    const specific = group.filter((e) => !(e.keyword === 'pattern' && e.instancePath.endsWith('/task')) && !(e.keyword === 'additionalProperties' && e.params.additionalProperty === 'task'));
+    const specific = group.filter(
+      (e) =>
+        !(e.keyword === 'pattern' && e.instancePath.endsWith('/task')) && !(e.keyword === 'additionalProperties' && e.params.additionalProperty === 'task'),
+    );
     const pool = specific.length ? specific : group;
     const depth = (e: ErrorObject) => e.instancePath.split('/').length;
     const deepest = Math.max(...pool.map(depth));
@@ -100,15 +121,21 @@ export function validatePipeline({ validate, taskPatterns }: PipelineValidator, 
     const keyword = best[0]?.keyword;
     for (const e of best.filter((x) => x.keyword === keyword)) {
       const message =
-        e.keyword === 'additionalProperties' ? `unknown property '${String(e.params.additionalProperty)}'`
-        : e.keyword === 'required' ? `missing '${String(e.params.missingProperty)}'`
-        : e.keyword === 'enum' ? `must be one of: ${(e.params.allowedValues as unknown[]).join(', ')}`
-        : e.message ?? e.keyword;
+        e.keyword === 'additionalProperties'
+          ? `unknown property '${String(e.params.additionalProperty)}'`
+          : e.keyword === 'required'
+            ? `missing '${String(e.params.missingProperty)}'`
+            : e.keyword === 'enum'
+              ? `must be one of: ${(e.params.allowedValues as unknown[]).join(', ')}`
+              : (e.message ?? e.keyword);
       const key = `${e.instancePath} ${message}`;
       if (seen.has(key)) continue;
       seen.add(key);
       // An unknown property is found at its own line, not its parent's.
-      const pointer = e.keyword === 'additionalProperties' ? `${e.instancePath}/${String(e.params.additionalProperty).replace(/~/g, '~0').replace(/\//g, '~1')}` : e.instancePath;
+      const pointer =
+        e.keyword === 'additionalProperties'
+          ? `${e.instancePath}/${String(e.params.additionalProperty).replace(/~/g, '~0').replace(/\//g, '~1')}`
+          : e.instancePath;
       problems.push({ at: readable(e.instancePath), pointer, message });
     }
   }

@@ -59,7 +59,10 @@ export function lineOf(container: object, key: string): { file: string; line: nu
 export function locate(root: Value, pointer: string): { file: string; line: number } | undefined {
   let found: { file: string; line: number } | undefined;
   let current: Value | undefined = root;
-  const parts = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (parts.length === 0 && root && typeof root === 'object') return lineOf(root, '');
   for (const part of parts) {
     if (current === null || typeof current !== 'object') break;

@@ -7,7 +7,11 @@ export function describeTask(task: string, inputs: InputValues): string[] {
   return DESCRIBE[task](inputs);
 }
 
-const list = (value: InputValue) => String(value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const list = (value: InputValue) =>
+  String(value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 type InputValue = InputValues[string];
 
 const DESCRIBE: Record<string, (i: InputValues) => string[]> = {
@@ -22,7 +26,10 @@ const DESCRIBE: Record<string, (i: InputValues) => string[]> = {
     ];
     if (i.createStorage) actions.push(`storage account ${i.storageAccountName} (${i.storageSku}) with blob containers ${list(i.storageContainers).join(', ')}`);
     const verb = i.action === 'destroy' ? 'delete' : 'create or update';
-    return [`${i.action}: ${verb} in subscription ${i.subscriptionId ?? "of connection '" + String(i.azureSubscription) + "'"}:`, ...actions.map((a) => `  - ${a}`)];
+    return [
+      `${i.action}: ${verb} in subscription ${i.subscriptionId ?? "of connection '" + String(i.azureSubscription) + "'"}:`,
+      ...actions.map((a) => `  - ${a}`),
+    ];
   },
   'deploy-observability': (i) => [
     `server-side apply ${list(i.components).join(', ')} into namespace ${i.namespace} (${i.resourceProfile} sizes), pruning what an earlier run applied and this one does not`,
@@ -55,7 +62,9 @@ const DESCRIBE: Record<string, (i: InputValues) => string[]> = {
     ];
     if (i.verify) {
       const apps = list(i.apps).map((a) => fillPattern(String(i.applicationPattern), a, String(i.targetEnvironment)));
-      actions.push(`wait up to ${i.timeoutMinutes} minutes for Argo CD ${apps.join(', ')} to sync that commit and be Healthy${i.rollbackOnFailure ? '; git revert when not' : ''}`);
+      actions.push(
+        `wait up to ${i.timeoutMinutes} minutes for Argo CD ${apps.join(', ')} to sync that commit and be Healthy${i.rollbackOnFailure ? '; git revert when not' : ''}`,
+      );
     }
     return actions;
   },

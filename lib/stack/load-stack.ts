@@ -38,7 +38,10 @@ export function parseStack(text: string, file = 'stack.yaml'): Stack {
   const problems: string[] = [];
   if (!validate(value)) {
     for (const error of validate.errors ?? []) {
-      const segments = error.instancePath.split('/').slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
+      const segments = error.instancePath
+        .split('/')
+        .slice(1)
+        .map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
       const node = doc.getIn(segments, true) as { range?: [number, number, number] } | undefined;
       const where = node?.range ? at(node.range[0]) : file;
       problems.push(`${where}: ${describe(error, segments)}`);
@@ -51,7 +54,12 @@ export function parseStack(text: string, file = 'stack.yaml'): Stack {
 }
 
 function describe(error: ErrorObject, segments: (string | number)[]): string {
-  const field = segments.length ? segments.map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`)).join('').replace(/^\./, '') : '(top level)';
+  const field = segments.length
+    ? segments
+        .map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`))
+        .join('')
+        .replace(/^\./, '')
+    : '(top level)';
   const p = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case 'required':

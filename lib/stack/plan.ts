@@ -27,13 +27,25 @@ export async function planStack(stack: Stack, host: Pick<TaskHost, 'setSecret'>,
   const planned: PlannedStep[] = [];
   for (const step of stackSteps(stack)) {
     const definition = TASK_DEFINITIONS[step.task];
-    const inputs = readInputs(definition, compileInputValidator(definition), { getInput: (name) => step.inputs[name], setSecret: (v) => host.setSecret(v) }, { deferMacros: true });
+    const inputs = readInputs(
+      definition,
+      compileInputValidator(definition),
+      { getInput: (name) => step.inputs[name], setSecret: (v) => host.setSecret(v) },
+      { deferMacros: true },
+    );
     const entry: PlannedStep = { task: step.task, title: step.title, inputs, actions: describeTask(step.task, inputs) };
     if (step.task === 'promote-env' && stack.configRepo.previewPath && inputs.sourceEnvironment) {
       entry.diff = await previewPromotion(path.resolve(stackDir, stack.configRepo.previewPath), {
-        apps: stack.apps, sourceEnvironment: String(inputs.sourceEnvironment), targetEnvironment: String(inputs.targetEnvironment),
-        layout: inputs.layout as Layout, pathPattern: String(inputs.pathPattern), helmImageKey: String(inputs.helmImageKey),
-        author: { name: 'plan', email: 'plan@localhost' }, messageTemplate: 'preview', trailers: {}, pushRetries: 0,
+        apps: stack.apps,
+        sourceEnvironment: String(inputs.sourceEnvironment),
+        targetEnvironment: String(inputs.targetEnvironment),
+        layout: inputs.layout as Layout,
+        pathPattern: String(inputs.pathPattern),
+        helmImageKey: String(inputs.helmImageKey),
+        author: { name: 'plan', email: 'plan@localhost' },
+        messageTemplate: 'preview',
+        trailers: {},
+        pushRetries: 0,
       });
     }
     planned.push(entry);

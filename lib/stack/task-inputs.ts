@@ -32,7 +32,11 @@ export function stackSteps(stack: Stack): TaskStep[] {
       subscriptionId: azure.subscriptionId,
       resourceGroup: azure.resourceGroup,
       location: azure.location,
-      tags: azure.tags ? Object.entries(azure.tags).map(([k, v]) => `${k}=${v}`).join('\n') : undefined,
+      tags: azure.tags
+        ? Object.entries(azure.tags)
+            .map(([k, v]) => `${k}=${v}`)
+            .join('\n')
+        : undefined,
       clusterName: cluster.name,
       dnsPrefix: cluster.dnsPrefix,
       kubernetesVersion: cluster.kubernetesVersion,
@@ -51,7 +55,9 @@ export function stackSteps(stack: Stack): TaskStep[] {
       createStorage: storage ? 'true' : 'false',
       storageAccountName: storage?.accountName,
       storageSku: storage?.sku,
-      storageContainers: storage?.containers ? [storage.containers.logs, storage.containers.traces, storage.containers.profiles].filter(Boolean).join(',') : undefined,
+      storageContainers: storage?.containers
+        ? [storage.containers.logs, storage.containers.traces, storage.containers.profiles].filter(Boolean).join(',')
+        : undefined,
     }),
   });
 
@@ -117,7 +123,9 @@ export function stackSteps(stack: Stack): TaskStep[] {
     const source = index === 0 ? undefined : stack.environments[index - 1].name;
     steps.push({
       task: 'promote-env',
-      title: source ? `PromoteEnv ${source} -> ${environment.name}${environment.approval ? ' (after approval)' : ''}` : `PromoteEnv new image -> ${environment.name}`,
+      title: source
+        ? `PromoteEnv ${source} -> ${environment.name}${environment.approval ? ' (after approval)' : ''}`
+        : `PromoteEnv new image -> ${environment.name}`,
       inputs: clean({
         configRepoUrl: stack.configRepo.url,
         configRepoBranch: stack.configRepo.branch,

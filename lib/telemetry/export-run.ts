@@ -14,7 +14,8 @@ export async function exportPipelineTrace(host: TaskHost, context: RunContext): 
   const collection = host.getVariable('System.CollectionUri');
   const project = host.getVariable('System.TeamProject');
   const buildId = Number(host.getVariable('Build.BuildId'));
-  if (!collection || !project || !buildId) throw new UserError('System.CollectionUri, System.TeamProject and Build.BuildId are not set: this task runs in a pipeline.');
+  if (!collection || !project || !buildId)
+    throw new UserError('System.CollectionUri, System.TeamProject and Build.BuildId are not set: this task runs in a pipeline.');
   const token = host.getVariable('System.AccessToken', true);
   if (!token) throw new UserError("The job's access token is not available: run this task in an agent job of the pipeline (the token is there by default).");
 
@@ -25,11 +26,17 @@ export async function exportPipelineTrace(host: TaskHost, context: RunContext): 
     const builds = await connection.getBuildApi();
     const [build, timeline] = await Promise.all([builds.getBuild(project, buildId), builds.getBuildTimeline(project, buildId)]);
     if (!build || !timeline) throw new UserError(`Build ${buildId} or its timeline was not found in project ${project}.`);
-    spans = timelineSpans(context, build, (timeline.records ?? []).filter((r): r is typeof r & { id: string; type: string; name: string } => Boolean(r.id && r.type && r.name)));
+    spans = timelineSpans(
+      context,
+      build,
+      (timeline.records ?? []).filter((r): r is typeof r & { id: string; type: string; name: string } => Boolean(r.id && r.type && r.name)),
+    );
   } catch (error) {
     if (error instanceof UserError) throw error;
     const status = (error as { statusCode?: number }).statusCode;
-    throw new UserError(`Reading the run's timeline failed${status ? ` (HTTP ${status})` : ''}: ${(error as Error).message.replace(/\s+/g, ' ').trim()}${status === 401 || status === 403 ? ' The build service needs read access to builds of this project.' : ''}`);
+    throw new UserError(
+      `Reading the run's timeline failed${status ? ` (HTTP ${status})` : ''}: ${(error as Error).message.replace(/\s+/g, ' ').trim()}${status === 401 || status === 403 ? ' The build service needs read access to builds of this project.' : ''}`,
+    );
   }
   host.setOutput('traceId', context.traceId);
   host.setOutput('spanCount', String(spans.length));

@@ -23,7 +23,10 @@ const KIND = { internal: 1, server: 2, client: 3 };
 
 /** A run's trace id: the same for every task of the run, on any agent, with no state passed between jobs. */
 export function traceIdFor(collectionUri: string, projectId: string, buildId: string): string {
-  return createHash('sha256').update(`${collectionUri.replace(/\/?$/, '/').toLowerCase()}|${projectId.toLowerCase()}|${buildId}`).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(`${collectionUri.replace(/\/?$/, '/').toLowerCase()}|${projectId.toLowerCase()}|${buildId}`)
+    .digest('hex')
+    .slice(0, 32);
 }
 
 /** The span id of a timeline record (stage, job, task) of the run: the task and the run export agree on it. */
@@ -56,12 +59,23 @@ function attributes(values: Record<string, string | number | boolean | undefined
     .filter(([, v]) => v !== undefined && v !== '')
     .map(([key, value]) => ({
       key,
-      value: typeof value === 'boolean' ? { boolValue: value } : typeof value === 'number' ? (Number.isInteger(value) ? { intValue: String(value) } : { doubleValue: value }) : { stringValue: String(value) },
+      value:
+        typeof value === 'boolean'
+          ? { boolValue: value }
+          : typeof value === 'number'
+            ? Number.isInteger(value)
+              ? { intValue: String(value) }
+              : { doubleValue: value }
+            : { stringValue: String(value) },
     }));
 }
 
 /** The OTLP/JSON ExportTraceServiceRequest (hex ids, nanosecond times as strings, enums as numbers). */
-export function encodeSpans(resource: Record<string, string | number | boolean | undefined>, scope: { name: string; version: string }, spans: SpanData[]): unknown {
+export function encodeSpans(
+  resource: Record<string, string | number | boolean | undefined>,
+  scope: { name: string; version: string },
+  spans: SpanData[],
+): unknown {
   return {
     resourceSpans: [
       {
@@ -93,7 +107,12 @@ export function encodeSpans(resource: Record<string, string | number | boolean |
  */
 export async function sendSpans(target: OtlpTarget, payload: unknown, timeoutMs = 10_000): Promise<string | undefined> {
   try {
-    const response = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json', ...target.headers }, body: JSON.stringify(payload), signal: AbortSignal.timeout(timeoutMs) });
+    const response = await fetch(target.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...target.headers },
+      body: JSON.stringify(payload),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     await response.arrayBuffer();
     if (!response.ok) return `the OTLP endpoint ${target.url} answered HTTP ${response.status}`;
     return undefined;

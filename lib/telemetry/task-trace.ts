@@ -34,7 +34,14 @@ export function runContext(host: TaskHost, endpoint?: string, headersText?: stri
   return {
     target: { url, headers },
     traceId: traceIdFor(collection, v('System.TeamProjectId') ?? project ?? '', buildId),
-    resource: { 'service.name': 'azure-pipelines', 'service.namespace': project, 'cicd.worker.name': v('Agent.Name'), 'telemetry.sdk.name': 'gitops-stack', 'telemetry.sdk.language': 'nodejs', 'telemetry.sdk.version': version },
+    resource: {
+      'service.name': 'azure-pipelines',
+      'service.namespace': project,
+      'cicd.worker.name': v('Agent.Name'),
+      'telemetry.sdk.name': 'gitops-stack',
+      'telemetry.sdk.language': 'nodejs',
+      'telemetry.sdk.version': version,
+    },
     run: {
       'cicd.pipeline.name': v('Build.DefinitionName'),
       'cicd.pipeline.run.id': v('Build.BuildId'),
@@ -68,7 +75,11 @@ export class TaskTrace {
   private readonly root: SpanData;
   private readonly active = new AsyncLocalStorage<SpanData>();
 
-  constructor(private readonly host: TaskHost, private readonly context: RunContext, taskName: string) {
+  constructor(
+    private readonly host: TaskHost,
+    private readonly context: RunContext,
+    taskName: string,
+  ) {
     const taskRecord = host.getVariable('System.TaskInstanceId');
     this.root = {
       traceId: context.traceId,
@@ -79,14 +90,31 @@ export class TaskTrace {
       kind: 'internal',
       start: Date.now(),
       end: 0,
-      attributes: { ...context.run, 'cicd.pipeline.task.name': taskName, 'cicd.pipeline.task.run.id': taskRecord, 'cicd.pipeline.task.run.url.full': context.run['cicd.pipeline.run.url.full'] && taskRecord ? `${context.run['cicd.pipeline.run.url.full']}&view=logs&j=${host.getVariable('System.JobId') ?? ''}&t=${taskRecord}` : undefined },
+      attributes: {
+        ...context.run,
+        'cicd.pipeline.task.name': taskName,
+        'cicd.pipeline.task.run.id': taskRecord,
+        'cicd.pipeline.task.run.url.full':
+          context.run['cicd.pipeline.run.url.full'] && taskRecord
+            ? `${context.run['cicd.pipeline.run.url.full']}&view=logs&j=${host.getVariable('System.JobId') ?? ''}&t=${taskRecord}`
+            : undefined,
+      },
     };
   }
 
   /** Runs `body` as a child span of whatever step is running (or of the task). */
   async step<T>(name: string, attributes: SpanData['attributes'], body: () => Promise<T>): Promise<T> {
     const parent = this.active.getStore() ?? this.root;
-    const span: SpanData = { traceId: this.context.traceId, spanId: newSpanId(), parentSpanId: parent.spanId, name, kind: 'internal', start: Date.now(), end: 0, attributes };
+    const span: SpanData = {
+      traceId: this.context.traceId,
+      spanId: newSpanId(),
+      parentSpanId: parent.spanId,
+      name,
+      kind: 'internal',
+      start: Date.now(),
+      end: 0,
+      attributes,
+    };
     this.spans.push(span);
     try {
       return await this.active.run(span, body);

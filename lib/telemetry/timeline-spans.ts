@@ -30,14 +30,21 @@ export interface BuildInfo {
 // TaskResult as numbers (azure-devops-node-api) and names (the REST API).
 const RESULTS = ['succeeded', 'succeededWithIssues', 'failed', 'canceled', 'skipped', 'abandoned'];
 /** Azure DevOps results in the OpenTelemetry CI/CD vocabulary. */
-const CICD_RESULT: Record<string, string> = { succeeded: 'success', succeededwithissues: 'success', failed: 'failure', canceled: 'cancellation', skipped: 'skip', abandoned: 'error' };
+const CICD_RESULT: Record<string, string> = {
+  succeeded: 'success',
+  succeededwithissues: 'success',
+  failed: 'failure',
+  canceled: 'cancellation',
+  skipped: 'skip',
+  abandoned: 'error',
+};
 // BuildResult is a bit field in the Build API: 2 succeeded, 4 partially succeeded, 8 failed, 32 canceled.
 const BUILD_RESULTS: Record<number, string> = { 2: 'succeeded', 4: 'succeededWithIssues', 8: 'failed', 32: 'canceled' };
 /** The records worth a span: what a reader of the run thinks in (phases are an implementation detail). */
 const SPAN_TYPES = new Set(['stage', 'job', 'task', 'checkpoint']);
 
 const time = (value: Date | string | null | undefined) => (value ? new Date(value).getTime() : undefined);
-const resultName = (value: string | number | null | undefined) => (typeof value === 'number' ? RESULTS[value] : value ?? undefined);
+const resultName = (value: string | number | null | undefined) => (typeof value === 'number' ? RESULTS[value] : (value ?? undefined));
 
 /**
  * The run's timeline as spans in the run's trace: the run, then its stages,
@@ -56,7 +63,7 @@ export function timelineSpans(context: RunContext, build: BuildInfo, records: Ti
     return parent ? spanIdFor(context.traceId, parent.id) : rootId;
   };
   const starts = included.map((r) => time(r.startTime)!);
-  const buildResult = typeof build.result === 'number' ? BUILD_RESULTS[build.result] : build.result ?? undefined;
+  const buildResult = typeof build.result === 'number' ? BUILD_RESULTS[build.result] : (build.result ?? undefined);
   const failed = included.some((r) => resultName(r.result) === 'failed');
   const runResult = buildResult ? CICD_RESULT[buildResult.toLowerCase()] : failed ? 'failure' : undefined;
   const root: SpanData = {
@@ -88,10 +95,12 @@ export function timelineSpans(context: RunContext, build: BuildInfo, records: Ti
           'azure_pipelines.record.type': record.type,
           'azure_pipelines.record.identifier': record.identifier ?? undefined,
           'azure_pipelines.record.attempt': record.attempt,
-          'cicd.pipeline.task.name': type === 'task' ? record.task?.name ?? record.name : undefined,
+          'cicd.pipeline.task.name': type === 'task' ? (record.task?.name ?? record.name) : undefined,
           'cicd.pipeline.task.run.id': record.id,
           'cicd.pipeline.task.run.result': result ? CICD_RESULT[result.toLowerCase()] : undefined,
-          'cicd.pipeline.task.run.url.full': runUrl ? `${runUrl}&view=logs&${type === 'task' ? `j=${record.parentId}&t=${record.id}` : `j=${record.id}`}` : undefined,
+          'cicd.pipeline.task.run.url.full': runUrl
+            ? `${runUrl}&view=logs&${type === 'task' ? `j=${record.parentId}&t=${record.id}` : `j=${record.id}`}`
+            : undefined,
           'cicd.worker.name': record.workerName ?? undefined,
           'azure_pipelines.errors': record.errorCount,
           'azure_pipelines.warnings': record.warningCount,

@@ -11,4 +11,6 @@ import validateInputs from 'input-validator:./task.json';
 const host = new AzurePipelinesHost();
 // Not traced itself: it sends the whole run, itself included, from the timeline.
 // The target is checked before the library (the Build API client) is loaded.
-void runTask(host, () => exportPipelineTrace(host, exportTarget(host, readInputs<ExportPipelineTraceInputs>(definition as TaskDefinition, validateInputs, host))));
+void runTask(host, () =>
+  exportPipelineTrace(host, exportTarget(host, readInputs<ExportPipelineTraceInputs>(definition as TaskDefinition, validateInputs, host))),
+);

@@ -25,7 +25,14 @@ export interface TestControllerOptions {
 
 interface Status {
   sync?: { status: string; revision: string };
-  operationState?: { phase: string; operation: { sync: { revision: string } }; syncResult?: { revision: string }; startedAt: string; finishedAt?: string; message?: string };
+  operationState?: {
+    phase: string;
+    operation: { sync: { revision: string } };
+    syncResult?: { revision: string };
+    startedAt: string;
+    finishedAt?: string;
+    message?: string;
+  };
   health?: { status: string; message?: string };
   resources?: unknown[];
 }
@@ -35,7 +42,13 @@ export function controllerTick(objects: k8s.KubernetesObjectApi, options: TestCo
 }
 
 async function tick(objects: k8s.KubernetesObjectApi, options: TestControllerOptions): Promise<void> {
-  const list = await objects.list<k8s.KubernetesObject & { spec: { source: { repoURL: string; path: string; targetRevision?: string }; syncPolicy?: { automated?: object } }; operation?: { sync?: { revision?: string } }; status?: Status }>('argoproj.io/v1alpha1', 'Application', options.namespace);
+  const list = await objects.list<
+    k8s.KubernetesObject & {
+      spec: { source: { repoURL: string; path: string; targetRevision?: string }; syncPolicy?: { automated?: object } };
+      operation?: { sync?: { revision?: string } };
+      status?: Status;
+    }
+  >('argoproj.io/v1alpha1', 'Application', options.namespace);
   for (const app of list.items) {
     const { name, namespace, annotations = {} } = app.metadata!;
     const status: Status = JSON.parse(JSON.stringify(app.status ?? {}));
@@ -55,13 +68,38 @@ async function tick(objects: k8s.KubernetesObjectApi, options: TestControllerOpt
       const overlay = execFileSync('git', ['--git-dir', bare, 'show', `${revision}:${app.spec.source.path}/kustomization.yaml`], { encoding: 'utf8' });
       const tag = String((parse(overlay) as { images?: { newTag?: string }[] }).images?.[0]?.newTag ?? '');
       const health = options.degradedTags?.includes(tag) ? 'Degraded' : options.stuckTags?.includes(tag) ? 'Progressing' : 'Healthy';
-      const message = health === 'Degraded' ? `Deployment "${name}" exceeded its progress deadline` : health === 'Progressing' ? 'Waiting for rollout to finish: 0 of 2 updated replicas are available...' : undefined;
-      status.operationState = { ...status.operationState!, phase: 'Succeeded', syncResult: { revision }, finishedAt: new Date().toISOString(), message: 'successfully synced (all tasks run)' };
+      const message =
+        health === 'Degraded'
+          ? `Deployment "${name}" exceeded its progress deadline`
+          : health === 'Progressing'
+            ? 'Waiting for rollout to finish: 0 of 2 updated replicas are available...'
+            : undefined;
+      status.operationState = {
+        ...status.operationState!,
+        phase: 'Succeeded',
+        syncResult: { revision },
+        finishedAt: new Date().toISOString(),
+        message: 'successfully synced (all tasks run)',
+      };
       status.sync = { status: status.sync?.revision === revision ? 'Synced' : 'OutOfSync', revision: status.sync?.revision ?? revision };
       status.health = { status: health, ...(message ? { message } : {}) };
-      status.resources = [{ group: 'apps', version: 'v1', kind: 'Deployment', namespace: `${name}`, name: app.metadata!.name, status: 'Synced', health: { status: health, ...(message ? { message } : {}) } }];
+      status.resources = [
+        {
+          group: 'apps',
+          version: 'v1',
+          kind: 'Deployment',
+          namespace: `${name}`,
+          name: app.metadata!.name,
+          status: 'Synced',
+          health: { status: health, ...(message ? { message } : {}) },
+        },
+      ];
     } else {
-      const wanted = app.operation ? (app.operation.sync?.revision ?? status.sync?.revision) : (app.spec.syncPolicy?.automated && status.sync?.status === 'OutOfSync' ? status.sync.revision : undefined);
+      const wanted = app.operation
+        ? (app.operation.sync?.revision ?? status.sync?.revision)
+        : app.spec.syncPolicy?.automated && status.sync?.status === 'OutOfSync'
+          ? status.sync.revision
+          : undefined;
       if (wanted) {
         status.operationState = { phase: 'Running', operation: { sync: { revision: wanted } }, startedAt: new Date().toISOString() };
         if (app.operation) patch.operation = null;
@@ -69,8 +107,18 @@ async function tick(objects: k8s.KubernetesObjectApi, options: TestControllerOpt
     }
     if (JSON.stringify(status) !== JSON.stringify(app.status ?? {}) || Object.keys(patch).length) {
       await objects.patch(
-        { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name, namespace, ...((patch.metadata as object) ?? {}) }, ...('operation' in patch ? { operation: null } : {}), status } as k8s.KubernetesObject,
-        undefined, undefined, 'argocd-test-controller', undefined, k8s.PatchStrategy.MergePatch,
+        {
+          apiVersion: 'argoproj.io/v1alpha1',
+          kind: 'Application',
+          metadata: { name, namespace, ...((patch.metadata as object) ?? {}) },
+          ...('operation' in patch ? { operation: null } : {}),
+          status,
+        } as k8s.KubernetesObject,
+        undefined,
+        undefined,
+        'argocd-test-controller',
+        undefined,
+        k8s.PatchStrategy.MergePatch,
       );
     }
   }

@@ -37,7 +37,9 @@ const BINARIES = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-sch
 
 /** The folder of ready binaries: KUBEBUILDER_ASSETS, or test/cluster/build (which builds what is missing). */
 export function clusterBinaries(): string {
-  const dir = process.env.KUBEBUILDER_ASSETS || execFileSync('bash', [path.join(REPO_ROOT, 'test', 'cluster', 'build')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const dir =
+    process.env.KUBEBUILDER_ASSETS ||
+    execFileSync('bash', [path.join(REPO_ROOT, 'test', 'cluster', 'build')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
   for (const binary of BINARIES) {
     if (!fs.existsSync(path.join(dir, binary))) throw new Error(`control plane: ${binary} is missing from ${dir}`);
   }
@@ -60,12 +62,16 @@ async function freePort(): Promise<number> {
 /** One API request trusting the cluster's own CA (fetch cannot be given a CA). */
 function request(url: string, ca: Buffer, token: string, init: { method?: string; body?: string }): Promise<{ ok: boolean; status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = https.request(url, { method: init.method ?? 'GET', ca, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => (text += chunk));
-      res.on('end', () => resolve({ ok: (res.statusCode ?? 0) < 300, status: res.statusCode ?? 0, text }));
-    });
+    const req = https.request(
+      url,
+      { method: init.method ?? 'GET', ca, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => (text += chunk));
+        res.on('end', () => resolve({ ok: (res.statusCode ?? 0) < 300, status: res.statusCode ?? 0, text }));
+      },
+    );
     req.on('error', reject);
     req.end(init.body);
   });
@@ -135,70 +141,156 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
     const [etcdPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
     const etcdUrl = `http://127.0.0.1:${etcdPort}`;
     run('etcd', [
-      '--data-dir', file('etcd'), '--name', 'default',
-      '--listen-client-urls', etcdUrl, '--advertise-client-urls', etcdUrl,
-      '--listen-peer-urls', `http://127.0.0.1:${peerPort}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peerPort}`,
-      '--initial-cluster', `default=http://127.0.0.1:${peerPort}`,
-      '--unsafe-no-fsync', '--quota-backend-bytes', String(2 * 1024 ** 3),
+      '--data-dir',
+      file('etcd'),
+      '--name',
+      'default',
+      '--listen-client-urls',
+      etcdUrl,
+      '--advertise-client-urls',
+      etcdUrl,
+      '--listen-peer-urls',
+      `http://127.0.0.1:${peerPort}`,
+      '--initial-advertise-peer-urls',
+      `http://127.0.0.1:${peerPort}`,
+      '--initial-cluster',
+      `default=http://127.0.0.1:${peerPort}`,
+      '--unsafe-no-fsync',
+      '--quota-backend-bytes',
+      String(2 * 1024 ** 3),
     ]);
     await waitFor('etcd', 30000, async () => (await fetch(`${etcdUrl}/health`)).ok, exited);
 
     const server = `https://127.0.0.1:${apiPort}`;
     run('kube-apiserver', [
-      '--etcd-servers', etcdUrl,
-      '--bind-address', '127.0.0.1', '--advertise-address', '127.0.0.1', '--secure-port', String(apiPort),
-      '--tls-cert-file', ca.certFile, '--tls-private-key-file', ca.keyFile,
-      '--token-auth-file', file('tokens.csv'), '--authorization-mode', 'RBAC',
-      '--service-account-issuer', 'https://kubernetes.default.svc.cluster.local',
-      '--service-account-key-file', file('sa.pub'), '--service-account-signing-key-file', file('sa.key'),
-      '--service-cluster-ip-range', '10.96.0.0/16', '--allow-privileged=true',
-      '--endpoint-reconciler-type', 'none', '--cert-dir', file('apiserver-certs'),
+      '--etcd-servers',
+      etcdUrl,
+      '--bind-address',
+      '127.0.0.1',
+      '--advertise-address',
+      '127.0.0.1',
+      '--secure-port',
+      String(apiPort),
+      '--tls-cert-file',
+      ca.certFile,
+      '--tls-private-key-file',
+      ca.keyFile,
+      '--token-auth-file',
+      file('tokens.csv'),
+      '--authorization-mode',
+      'RBAC',
+      '--service-account-issuer',
+      'https://kubernetes.default.svc.cluster.local',
+      '--service-account-key-file',
+      file('sa.pub'),
+      '--service-account-signing-key-file',
+      file('sa.key'),
+      '--service-cluster-ip-range',
+      '10.96.0.0/16',
+      '--allow-privileged=true',
+      '--endpoint-reconciler-type',
+      'none',
+      '--cert-dir',
+      file('apiserver-certs'),
     ]);
     const kubeconfig = file('kubeconfig');
-    fs.writeFileSync(kubeconfig, [
-      'apiVersion: v1', 'kind: Config', 'current-context: gitops-test',
-      'clusters:', '- name: gitops-test', '  cluster:', `    server: ${server}`, `    certificate-authority-data: ${fs.readFileSync(ca.caFile).toString('base64')}`,
-      'users:', '- name: admin', '  user:', `    token: ${token}`,
-      'contexts:', '- name: gitops-test', '  context:', '    cluster: gitops-test', '    user: admin', '',
-    ].join('\n'));
+    fs.writeFileSync(
+      kubeconfig,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'current-context: gitops-test',
+        'clusters:',
+        '- name: gitops-test',
+        '  cluster:',
+        `    server: ${server}`,
+        `    certificate-authority-data: ${fs.readFileSync(ca.caFile).toString('base64')}`,
+        'users:',
+        '- name: admin',
+        '  user:',
+        `    token: ${token}`,
+        'contexts:',
+        '- name: gitops-test',
+        '  context:',
+        '    cluster: gitops-test',
+        '    user: admin',
+        '',
+      ].join('\n'),
+    );
     const caPem = fs.readFileSync(ca.caFile);
     const api = (p: string, init: { method?: string; body?: string } = {}) => request(`${server}${p}`, caPem, token, init);
     await waitFor('kube-apiserver /readyz', 60000, async () => (await api('/readyz')).ok, exited);
 
     run('kube-controller-manager', [
-      '--kubeconfig', kubeconfig, '--leader-elect=false', '--secure-port', '0',
-      '--service-account-private-key-file', file('sa.key'), '--root-ca-file', ca.caFile,
-      '--controllers', '*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-route',
+      '--kubeconfig',
+      kubeconfig,
+      '--leader-elect=false',
+      '--secure-port',
+      '0',
+      '--service-account-private-key-file',
+      file('sa.key'),
+      '--root-ca-file',
+      ca.caFile,
+      '--controllers',
+      '*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-route',
     ]);
     run('kube-scheduler', ['--kubeconfig', kubeconfig, '--leader-elect=false', '--secure-port', '0']);
     run('kwok', [
-      '--kubeconfig', kubeconfig, '--manage-all-nodes=false',
-      '--manage-nodes-with-annotation-selector', 'kwok.x-k8s.io/node=fake',
-      '--cidr', '10.244.0.0/16', '--node-ip', '10.0.0.1', '--config', path.join(bin, 'kwok-stages.yaml'),
+      '--kubeconfig',
+      kubeconfig,
+      '--manage-all-nodes=false',
+      '--manage-nodes-with-annotation-selector',
+      'kwok.x-k8s.io/node=fake',
+      '--cidr',
+      '10.244.0.0/16',
+      '--node-ip',
+      '10.0.0.1',
+      '--config',
+      path.join(bin, 'kwok-stages.yaml'),
     ]);
 
     for (let i = 0; i < (options.nodes ?? 2); i++) {
       const node = {
-        apiVersion: 'v1', kind: 'Node',
-        metadata: { name: `kwok-node-${i}`, annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' }, labels: { type: 'kwok', 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', 'kubernetes.io/hostname': `kwok-node-${i}` } },
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: {
+          name: `kwok-node-${i}`,
+          annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
+          labels: { type: 'kwok', 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', 'kubernetes.io/hostname': `kwok-node-${i}` },
+        },
         status: { allocatable: { cpu: '32', memory: '256Gi', pods: '250' }, capacity: { cpu: '32', memory: '256Gi', pods: '250' } },
       };
       const response = await api('/api/v1/nodes', { method: 'POST', body: JSON.stringify(node) });
       if (!response.ok) throw new Error(`control plane: creating node ${i}: HTTP ${response.status} ${response.text}`);
     }
-    await waitFor('kwok nodes Ready and untainted', 60000, async () => {
-      const list = JSON.parse((await api('/api/v1/nodes')).text) as { items: { spec?: { taints?: unknown[] }; status?: { conditions?: { type: string; status: string }[] } }[] };
-      return list.items.length === (options.nodes ?? 2) && list.items.every((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') && !(n.spec?.taints ?? []).length);
-    }, exited);
+    await waitFor(
+      'kwok nodes Ready and untainted',
+      60000,
+      async () => {
+        const list = JSON.parse((await api('/api/v1/nodes')).text) as {
+          items: { spec?: { taints?: unknown[] }; status?: { conditions?: { type: string; status: string }[] } }[];
+        };
+        return (
+          list.items.length === (options.nodes ?? 2) &&
+          list.items.every((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') && !(n.spec?.taints ?? []).length)
+        );
+      },
+      exited,
+    );
     await waitFor('default service account', 60000, async () => (await api('/api/v1/namespaces/default/serviceaccounts/default')).ok, exited);
 
     if (options.argoCdCrds ?? true) {
       execFileSync('kubectl', ['--kubeconfig', kubeconfig, 'apply', '--server-side', ...argoCdCrdFiles().flatMap((f) => ['-f', f])], { stdio: 'pipe' });
       for (const crd of ['applications', 'appprojects', 'applicationsets']) {
-        await waitFor(`CRD ${crd}.argoproj.io Established`, 30000, async () => {
-          const status = JSON.parse((await api(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd}.argoproj.io`)).text).status;
-          return (status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Established' && c.status === 'True');
-        }, exited);
+        await waitFor(
+          `CRD ${crd}.argoproj.io Established`,
+          30000,
+          async () => {
+            const status = JSON.parse((await api(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd}.argoproj.io`)).text).status;
+            return (status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Established' && c.status === 'True');
+          },
+          exited,
+        );
       }
     }
     log(`control plane ready in ${((Date.now() - started) / 1000).toFixed(1)}s at ${server} (kubeconfig ${kubeconfig})`);

@@ -28,7 +28,14 @@ export function argoCdCrdFiles(): string[] {
     const target = path.join(cache, name);
     if (fs.existsSync(target)) continue;
     const url = `https://raw.githubusercontent.com/argoproj/argo-cd/${ARGO_CD_COMMIT}/manifests/crds/${name}`;
-    const result = spawnSync(process.execPath, ['-e', `fetch(${JSON.stringify(url)}).then(async r => { if (!r.ok) process.exit(1); process.stdout.write(await r.text()); }).catch(() => process.exit(1))`], { encoding: 'utf8' });
+    const result = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `fetch(${JSON.stringify(url)}).then(async r => { if (!r.ok) process.exit(1); process.stdout.write(await r.text()); }).catch(() => process.exit(1))`,
+      ],
+      { encoding: 'utf8' },
+    );
     if (result.status !== 0) throw new Error(`Argo CD CRDs: no reference data folder and ${url} could not be downloaded; set GITOPS_REFERENCE_DATA`);
     fs.writeFileSync(target, result.stdout);
   }

@@ -10,7 +10,8 @@ import { REPO_ROOT } from '../harness/run-l0';
 
 type Any = any;
 const OVERLAYS = path.join(REPO_ROOT, 'examples', 'config-repo', 'apps', 'sample-app', 'overlays');
-const build = (env: string) => parseAllDocuments(execFileSync('kubectl', ['kustomize', path.join(OVERLAYS, env)], { encoding: 'utf8' })).map((d) => d.toJS() as Any);
+const build = (env: string) =>
+  parseAllDocuments(execFileSync('kubectl', ['kustomize', path.join(OVERLAYS, env)], { encoding: 'utf8' })).map((d) => d.toJS() as Any);
 
 describe('example config repo: Kustomize overlays on the real control plane', function () {
   this.timeout(120000);
@@ -19,7 +20,10 @@ describe('example config repo: Kustomize overlays on the real control plane', fu
     const expected: Record<string, [string, number, string]> = { dev: ['1.4.2', 1, '128Mi'], staging: ['1.4.1', 2, '256Mi'], prod: ['1.4.0', 3, '512Mi'] };
     for (const [env, [tag, replicas, memory]] of Object.entries(expected)) {
       const objects = build(env);
-      assert.deepEqual(objects.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`).sort(), [`Deployment/sample-app-${env}/sample-app`, `Service/sample-app-${env}/sample-app`]);
+      assert.deepEqual(objects.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`).sort(), [
+        `Deployment/sample-app-${env}/sample-app`,
+        `Service/sample-app-${env}/sample-app`,
+      ]);
       const deployment = objects.find((o) => o.kind === 'Deployment');
       const container = deployment.spec.template.spec.containers[0];
       assert.equal(container.image, `acrgitopsstack.azurecr.io/sample-app:${tag}`);

@@ -13,7 +13,10 @@ export interface SampleApp {
 }
 
 /** Starts the built sample app (examples/sample-app/dist) on a free port and collects its JSON log lines. */
-export async function startSampleApp(env: Record<string, string> = {}, databasePath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sample-app-')), 'data', 'app.db')): Promise<SampleApp> {
+export async function startSampleApp(
+  env: Record<string, string> = {},
+  databasePath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sample-app-')), 'data', 'app.db'),
+): Promise<SampleApp> {
   requireFullTier('The sample app');
   const child: ChildProcess = spawn(process.execPath, [path.join(REPO_ROOT, 'examples', 'sample-app', 'dist', 'server.js')], {
     env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', DATABASE_PATH: databasePath, ...env },

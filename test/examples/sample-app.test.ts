@@ -9,7 +9,11 @@ import { type SampleApp, startSampleApp } from './sample-app-process';
 type Json = any;
 
 async function call(app: SampleApp, method: string, path: string, body?: unknown, contentType = 'application/json') {
-  const response = await fetch(`${app.url}${path}`, { method, headers: body === undefined ? undefined : { 'content-type': contentType }, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+  const response = await fetch(`${app.url}${path}`, {
+    method,
+    headers: body === undefined ? undefined : { 'content-type': contentType },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
   return { status: response.status, body: (await response.json()) as Json, headers: response.headers };
 }
 
@@ -54,25 +58,53 @@ describe('sample app: the HTTP API', function () {
     const all = await call(app, 'GET', '/api/products');
     assert.equal(all.body.count, 8);
     const books = await call(app, 'GET', '/api/products?category=books');
-    assert.deepEqual(books.body.products.map((p: Json) => p.category), ['books', 'books', 'books']);
+    assert.deepEqual(
+      books.body.products.map((p: Json) => p.category),
+      ['books', 'books', 'books'],
+    );
     const search = await call(app, 'GET', '/api/products?search=OPS');
-    assert.deepEqual(search.body.products.map((p: Json) => p.name), ['GitOps Cookbook']);
+    assert.deepEqual(
+      search.body.products.map((p: Json) => p.name),
+      ['GitOps Cookbook'],
+    );
     assert.equal((await call(app, 'GET', '/api/products?search=%25')).body.count, 0, "'%' is searched for, not a wildcard");
     assert.equal((await call(app, 'GET', `/api/products?search=${'x'.repeat(101)}`)).status, 400);
   });
 
   it('places orders in a transaction: totals, stock, and clear 400/404/409 answers', async () => {
     const user = (await call(app, 'POST', '/api/users', { name: 'Grace', email: 'grace@example.com' })).body;
-    const order = await call(app, 'POST', '/api/orders', { userId: user.id, items: [{ productId: 1, quantity: 2 }, { productId: 8, quantity: 1 }] });
+    const order = await call(app, 'POST', '/api/orders', {
+      userId: user.id,
+      items: [
+        { productId: 1, quantity: 2 },
+        { productId: 8, quantity: 1 },
+      ],
+    });
     assert.equal(order.status, 201);
     assert.equal(order.body.total, 2 * 49.99 + 19.99);
     const stock = (await call(app, 'GET', '/api/products?search=Kubernetes')).body.products[0].stock;
     assert.equal(stock, 118);
-    const invalid = await call(app, 'POST', '/api/orders', { userId: 'x', items: [{ productId: 1, quantity: 0 }, { productId: 1, quantity: 1 }] });
+    const invalid = await call(app, 'POST', '/api/orders', {
+      userId: 'x',
+      items: [
+        { productId: 1, quantity: 0 },
+        { productId: 1, quantity: 1 },
+      ],
+    });
     assert.equal(invalid.status, 400);
-    assert.deepEqual(invalid.body.details, ['userId: required, a positive integer', 'items[0].quantity: an integer from 1 to 100', 'items: each product at most once']);
+    assert.deepEqual(invalid.body.details, [
+      'userId: required, a positive integer',
+      'items[0].quantity: an integer from 1 to 100',
+      'items: each product at most once',
+    ]);
     assert.equal((await call(app, 'POST', '/api/orders', { userId: 999, items: [{ productId: 1, quantity: 1 }] })).status, 404);
-    const missing = await call(app, 'POST', '/api/orders', { userId: user.id, items: [{ productId: 2, quantity: 1 }, { productId: 999, quantity: 1 }] });
+    const missing = await call(app, 'POST', '/api/orders', {
+      userId: user.id,
+      items: [
+        { productId: 2, quantity: 1 },
+        { productId: 999, quantity: 1 },
+      ],
+    });
     assert.equal(missing.status, 404);
     assert.equal((await call(app, 'GET', '/api/products?search=GitOps')).body.products[0].stock, 80, 'a failed order changes no stock');
     const tooMany = await call(app, 'POST', '/api/orders', { userId: user.id, items: [{ productId: 6, quantity: 16 }] });
@@ -110,7 +142,8 @@ function otlpReceiver() {
     request.on('end', () => {
       const data = JSON.parse(body || '{}');
       if (request.url === '/v1/traces') {
-        for (const rs of data.resourceSpans ?? []) for (const ss of rs.scopeSpans ?? []) for (const span of ss.spans ?? []) spans.push({ ...span, resource: rs.resource });
+        for (const rs of data.resourceSpans ?? [])
+          for (const ss of rs.scopeSpans ?? []) for (const span of ss.spans ?? []) spans.push({ ...span, resource: rs.resource });
       } else if (request.url === '/v1/metrics') {
         for (const rm of data.resourceMetrics ?? []) for (const sm of rm.scopeMetrics ?? []) metrics.push(...(sm.metrics ?? []));
       }
@@ -118,7 +151,12 @@ function otlpReceiver() {
       response.end('{}');
     });
   });
-  return { spans, metrics, server, listen: () => new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port))) };
+  return {
+    spans,
+    metrics,
+    server,
+    listen: () => new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port))),
+  };
 }
 
 const attribute = (item: Json, key: string) => {
@@ -142,11 +180,25 @@ describe('sample app: telemetry', function () {
   it('exports a server span per endpoint with service.name=sample-app, logs carry the same trace ids, and the error endpoint records an error span', async () => {
     const receiver = otlpReceiver();
     const port = await receiver.listen();
-    const app = await startSampleApp({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_METRIC_EXPORT_INTERVAL: '500' });
+    const app = await startSampleApp({
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+      OTEL_METRIC_EXPORT_INTERVAL: '500',
+    });
     try {
-      const routes: [string, string, unknown?][] = [['GET', '/'], ['GET', '/api/users'], ['POST', '/api/users', { name: 'Otel', email: 'otel@example.com' }], ['GET', '/api/products'], ['POST', '/api/orders', { userId: 1, items: [{ productId: 3, quantity: 1 }] }], ['GET', '/api/slow?ms=50'], ['GET', '/api/error']];
+      const routes: [string, string, unknown?][] = [
+        ['GET', '/'],
+        ['GET', '/api/users'],
+        ['POST', '/api/users', { name: 'Otel', email: 'otel@example.com' }],
+        ['GET', '/api/products'],
+        ['POST', '/api/orders', { userId: 1, items: [{ productId: 3, quantity: 1 }] }],
+        ['GET', '/api/slow?ms=50'],
+        ['GET', '/api/error'],
+      ];
       for (const [method, path, body] of routes) await call(app, method, path, body);
-      const server = (route: string, method: string) => receiver.spans.find((s) => s.kind === 2 && attribute(s, 'http.route') === route && attribute(s, 'http.request.method') === method);
+      const server = (route: string, method: string) =>
+        receiver.spans.find((s) => s.kind === 2 && attribute(s, 'http.route') === route && attribute(s, 'http.request.method') === method);
       for (const [method, path] of routes) {
         const span = await eventually(`${method} ${path} span`, () => server(path.split('?')[0], method));
         assert.equal(attribute(span.resource, 'service.name'), 'sample-app');
@@ -190,8 +242,12 @@ describe('sample app: telemetry', function () {
     const tracesPort = await receiver.listen();
     await new Promise<void>((resolve) => pyroscope.listen(0, '127.0.0.1', resolve));
     const app = await startSampleApp({
-      PYROSCOPE_SERVER_ADDRESS: `http://127.0.0.1:${(pyroscope.address() as AddressInfo).port}`, PYROSCOPE_FLUSH_INTERVAL_MS: '1000',
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${tracesPort}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_METRICS_EXPORTER: 'none',
+      PYROSCOPE_SERVER_ADDRESS: `http://127.0.0.1:${(pyroscope.address() as AddressInfo).port}`,
+      PYROSCOPE_FLUSH_INTERVAL_MS: '1000',
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${tracesPort}`,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_BSP_SCHEDULE_DELAY: '200',
+      OTEL_METRICS_EXPORTER: 'none',
     });
     try {
       const until = Date.now() + 2500;
@@ -199,12 +255,21 @@ describe('sample app: telemetry', function () {
       // pprof-format is the example app's dependency (its own package), not ours: required from its node_modules.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { Profile } = require(path.join(REPO_ROOT, 'examples', 'sample-app', 'node_modules', 'pprof-format')) as { Profile: { decode(b: Buffer): Json } };
-      const decoded = () => ingests.map((i) => {
-        const body = i.body[0] === 0x1f && i.body[1] === 0x8b ? zlib.gunzipSync(i.body) : i.body;
-        const profile = Profile.decode(body);
-        const strings = profile.stringTable.strings as string[];
-        return { url: i.url, types: profile.sampleType.map((t: Json) => strings[Number(t.type)]), spanIds: new Set<string>(profile.sample.flatMap((sample: Json) => sample.label.filter((l: Json) => strings[Number(l.key)] === 'span_id').map((l: Json) => strings[Number(l.str)]))) };
-      });
+      const decoded = () =>
+        ingests.map((i) => {
+          const body = i.body[0] === 0x1f && i.body[1] === 0x8b ? zlib.gunzipSync(i.body) : i.body;
+          const profile = Profile.decode(body);
+          const strings = profile.stringTable.strings as string[];
+          return {
+            url: i.url,
+            types: profile.sampleType.map((t: Json) => strings[Number(t.type)]),
+            spanIds: new Set<string>(
+              profile.sample.flatMap((sample: Json) =>
+                sample.label.filter((l: Json) => strings[Number(l.key)] === 'span_id').map((l: Json) => strings[Number(l.str)]),
+              ),
+            ),
+          };
+        });
       const cpu = await eventually('a CPU profile with span labels', () => decoded().find((p) => p.types.includes('cpu') && p.spanIds.size > 0));
       assert.match(cpu.url, /^\/ingest\?format=pprof&.*name=sample-app\{/);
       await eventually('a heap profile', () => decoded().find((p) => p.types.includes('inuse_space')));
@@ -212,7 +277,10 @@ describe('sample app: telemetry', function () {
       for (const root of roots) assert.equal(attribute(root, 'pyroscope.profile.id'), root.spanId);
       assert.ok([...cpu.spanIds].every((id) => /^[0-9a-f]{16}$/.test(id)));
       // The label names a request's server span: the link Grafana follows from a span to its profile.
-      await eventually('a profiled span among the exported request spans', () => [...cpu.spanIds].some((id) => receiver.spans.some((sp) => sp.spanId === id && !sp.parentSpanId)) || undefined);
+      await eventually(
+        'a profiled span among the exported request spans',
+        () => [...cpu.spanIds].some((id) => receiver.spans.some((sp) => sp.spanId === id && !sp.parentSpanId)) || undefined,
+      );
     } finally {
       await app.stop();
       receiver.server.close();
@@ -221,7 +289,11 @@ describe('sample app: telemetry', function () {
   });
 
   it('keeps serving when the telemetry endpoints are unreachable', async () => {
-    const app = await startSampleApp({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1', PYROSCOPE_SERVER_ADDRESS: 'http://127.0.0.1:1', OTEL_BSP_SCHEDULE_DELAY: '100' });
+    const app = await startSampleApp({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1',
+      PYROSCOPE_SERVER_ADDRESS: 'http://127.0.0.1:1',
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+    });
     try {
       for (let i = 0; i < 5; i++) assert.equal((await call(app, 'GET', '/api/products')).status, 200);
       await new Promise((resolve) => setTimeout(resolve, 500));

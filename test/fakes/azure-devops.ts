@@ -51,7 +51,16 @@ function json(res: ServerResponse, status: number, body: unknown) {
   res.end(JSON.stringify(body));
 }
 
-const location = (id: string, area: string, resourceName: string, routeTemplate: string) => ({ id, area, resourceName, routeTemplate, resourceVersion: 2, minVersion: '1.0', maxVersion: '7.2', releasedVersion: '7.1' });
+const location = (id: string, area: string, resourceName: string, routeTemplate: string) => ({
+  id,
+  area,
+  resourceName,
+  routeTemplate,
+  resourceVersion: 2,
+  minVersion: '1.0',
+  maxVersion: '7.2',
+  releasedVersion: '7.1',
+});
 
 export function createFake(options: AzureDevOpsOptions): Fake {
   const pulls: PullRequest[] = [];
@@ -60,7 +69,8 @@ export function createFake(options: AzureDevOpsOptions): Fake {
 
   function merge(pr: PullRequest): string {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ado-merge-'));
-    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=Azure DevOps', '-c', 'user.email=ado@example.com', ...args], { cwd: work, encoding: 'utf8' }).trim();
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=Azure DevOps', '-c', 'user.email=ado@example.com', ...args], { cwd: work, encoding: 'utf8' }).trim();
     try {
       git('clone', '--quiet', bare(pr.repository.name), '.');
       git('checkout', '--quiet', pr.targetRefName.replace('refs/heads/', ''));
@@ -84,7 +94,13 @@ export function createFake(options: AzureDevOpsOptions): Fake {
         return json(res, 200, { count: 1, value: [location(LOCATION_AREA, 'Location', 'ResourceAreas', '_apis/{resource}/{areaId}')] });
       }
       if (request.method === 'GET' && p === `${orgLower}/_apis/resourceareas`) {
-        return json(res, 200, { count: 2, value: [{ id: GIT_AREA, name: 'git', locationUrl: `${baseUrl}${org}/` }, { id: BUILD_AREA, name: 'build', locationUrl: `${baseUrl}${org}/` }] });
+        return json(res, 200, {
+          count: 2,
+          value: [
+            { id: GIT_AREA, name: 'git', locationUrl: `${baseUrl}${org}/` },
+            { id: BUILD_AREA, name: 'build', locationUrl: `${baseUrl}${org}/` },
+          ],
+        });
       }
       if (request.method === 'OPTIONS' && p === `${orgLower}/_apis/build`) {
         return json(res, 200, {
@@ -99,13 +115,24 @@ export function createFake(options: AzureDevOpsOptions): Fake {
       if (buildPath && request.method === 'GET') {
         const found = decodeURIComponent(buildPath[1]) === options.project.toLowerCase() ? options.builds?.[buildPath[2]] : undefined;
         if (!found) return json(res, 404, { message: `TF215017: The requested build ${buildPath[2]} could not be found.`, typeKey: 'BuildNotFoundException' });
-        return json(res, 200, buildPath[3] ? { id: `timeline-${buildPath[2]}`, changeId: found.records.length, records: found.records } : { id: Number(buildPath[2]), ...found.build });
+        return json(
+          res,
+          200,
+          buildPath[3]
+            ? { id: `timeline-${buildPath[2]}`, changeId: found.records.length, records: found.records }
+            : { id: Number(buildPath[2]), ...found.build },
+        );
       }
       if (request.method === 'OPTIONS' && p === `${orgLower}/_apis/git`) {
         return json(res, 200, {
           count: 2,
           value: [
-            location('9946fd70-0d40-406e-b686-b4744cbbcc37', 'git', 'pullRequests', '{project}/_apis/{area}/repositories/{repositoryId}/{resource}/{pullRequestId}'),
+            location(
+              '9946fd70-0d40-406e-b686-b4744cbbcc37',
+              'git',
+              'pullRequests',
+              '{project}/_apis/{area}/repositories/{repositoryId}/{resource}/{pullRequestId}',
+            ),
             location('01a46dea-7d46-4d40-bc84-319e7c260d99', 'git', 'pullRequests', '{project}/_apis/{area}/{resource}/{pullRequestId}'),
           ],
         });
@@ -120,7 +147,9 @@ export function createFake(options: AzureDevOpsOptions): Fake {
       const [, project, repoName, id] = byRepo;
       const repository = decodeURIComponent(request.path.split('/')[6]);
       if (decodeURIComponent(project) !== options.project.toLowerCase() || !fs.existsSync(bare(repository))) {
-        return json(res, 404, { message: `TF401019: The Git repository with name or identifier ${repoName} does not exist or you do not have permissions for the operation you are attempting.` });
+        return json(res, 404, {
+          message: `TF401019: The Git repository with name or identifier ${repoName} does not exist or you do not have permissions for the operation you are attempting.`,
+        });
       }
       const body = request.body ? JSON.parse(request.body) : {};
       if (request.method === 'GET' && !id) {
@@ -128,7 +157,9 @@ export function createFake(options: AzureDevOpsOptions): Fake {
         const given = request.query['searchCriteria.status'] ?? 'active';
         const status = (['notSet', 'active', 'abandoned', 'completed', 'all'][Number(given)] ?? given).toLowerCase();
         const target = request.query['searchCriteria.targetRefName'];
-        const found = pulls.filter((x) => x.repository.name === repository && (status === 'all' || x.status === status) && (!target || x.targetRefName === target));
+        const found = pulls.filter(
+          (x) => x.repository.name === repository && (status === 'all' || x.status === status) && (!target || x.targetRefName === target),
+        );
         return json(res, 200, { count: found.length, value: found });
       }
       if (request.method === 'POST' && !id) {
@@ -140,13 +171,28 @@ export function createFake(options: AzureDevOpsOptions): Fake {
             return false;
           }
         };
-        if (!exists(body.sourceRefName) || !exists(body.targetRefName)) return json(res, 400, { message: 'TF401398: The pull request cannot be activated because the source and/or the target branch no longer exists, or the requested refs are not branches' });
+        if (!exists(body.sourceRefName) || !exists(body.targetRefName))
+          return json(res, 400, {
+            message:
+              'TF401398: The pull request cannot be activated because the source and/or the target branch no longer exists, or the requested refs are not branches',
+          });
         if (pulls.some((x) => x.status === 'active' && x.sourceRefName === body.sourceRefName && x.targetRefName === body.targetRefName)) {
-          return json(res, 409, { message: 'TF401179: An active pull request for the source and target branch already exists.', typeKey: 'GitPullRequestExistsException' });
+          return json(res, 409, {
+            message: 'TF401179: An active pull request for the source and target branch already exists.',
+            typeKey: 'GitPullRequestExistsException',
+          });
         }
         const pr: PullRequest = {
-          pullRequestId: pulls.length + 1, status: 'active', sourceRefName: body.sourceRefName, targetRefName: body.targetRefName, title: body.title, description: body.description,
-          createdBy: BUILD_SERVICE, reviewers: body.reviewers ?? [], repository: { id: `repo-${repository}`, name: repository, project: { name: options.project } }, mergeStatus: 'succeeded',
+          pullRequestId: pulls.length + 1,
+          status: 'active',
+          sourceRefName: body.sourceRefName,
+          targetRefName: body.targetRefName,
+          title: body.title,
+          description: body.description,
+          createdBy: BUILD_SERVICE,
+          reviewers: body.reviewers ?? [],
+          repository: { id: `repo-${repository}`, name: repository, project: { name: options.project } },
+          mergeStatus: 'succeeded',
         };
         pulls.push(pr);
         return json(res, 201, pr);
@@ -154,7 +200,8 @@ export function createFake(options: AzureDevOpsOptions): Fake {
       if (request.method === 'PATCH' && id) {
         const pr = pulls.find((x) => x.pullRequestId === Number(id));
         if (!pr) return json(res, 404, { message: 'TF401180: The requested pull request was not found.' });
-        for (const key of ['title', 'description', 'autoCompleteSetBy', 'completionOptions'] as const) if (body[key] !== undefined) (pr as unknown as Record<string, unknown>)[key] = body[key];
+        for (const key of ['title', 'description', 'autoCompleteSetBy', 'completionOptions'] as const)
+          if (body[key] !== undefined) (pr as unknown as Record<string, unknown>)[key] = body[key];
         // With no branch policies to wait for, the service completes an auto-complete pull request at once.
         if (body.autoCompleteSetBy && pr.status === 'active') {
           setTimeout(() => {

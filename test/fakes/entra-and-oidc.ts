@@ -39,7 +39,14 @@ export function createFake(options: EntraOptions): Fake {
 
   function issueOidc(connectionId: string, baseUrl: string): string {
     const now = Math.floor(Date.now() / 1000);
-    const payload = { iss: `${baseUrl}/oidc`, sub: `sc://org/project/${connectionId}`, aud: 'api://AzureADTokenExchange', iat: now, exp: now + oidcLifetime, jti: `${++oidcSerial}-${crypto.randomUUID()}` };
+    const payload = {
+      iss: `${baseUrl}/oidc`,
+      sub: `sc://org/project/${connectionId}`,
+      aud: 'api://AzureADTokenExchange',
+      iat: now,
+      exp: now + oidcLifetime,
+      jti: `${++oidcSerial}-${crypto.randomUUID()}`,
+    };
     const token = `${b64url({ alg: 'RS256', typ: 'JWT' })}.${b64url(payload)}.${b64url(crypto.randomBytes(32))}`;
     issuedOidc.set(token, Date.now() + oidcLifetime * 1000);
     return token;
@@ -53,9 +60,10 @@ export function createFake(options: EntraOptions): Fake {
     const key = new crypto.X509Certificate(pem).publicKey;
     const data = Buffer.from(`${header}.${payload}`);
     const sig = Buffer.from(signature, 'base64url');
-    const valid = head.alg === 'PS256'
-      ? crypto.verify('sha256', data, { key, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, sig)
-      : crypto.verify('sha256', data, key, sig);
+    const valid =
+      head.alg === 'PS256'
+        ? crypto.verify('sha256', data, { key, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, sig)
+        : crypto.verify('sha256', data, key, sig);
     if (!valid) return 'AADSTS700027: Client assertion failed signature validation.';
     if (claims.iss !== clientId || claims.sub !== clientId) return 'AADSTS700023: Client assertion audience or issuer is invalid.';
     if (claims.aud !== tokenEndpoint) return `AADSTS700212: No matching federated identity record found for presented assertion audience '${claims.aud}'.`;
@@ -68,7 +76,8 @@ export function createFake(options: EntraOptions): Fake {
       const oidc = /\/oidctoken$/.test(request.path);
       if (oidc) {
         if (request.method !== 'POST') return send(res, 405, { message: 'Method not allowed' });
-        if (request.headers.authorization !== `Bearer ${options.adoAccessToken}`) return send(res, 401, { message: 'TF400813: The user is not authorized to access this resource.' });
+        if (request.headers.authorization !== `Bearer ${options.adoAccessToken}`)
+          return send(res, 401, { message: 'TF400813: The user is not authorized to access this resource.' });
         const connectionId = request.query.serviceConnectionId;
         if (!connectionId || !request.query['api-version']) return send(res, 400, { message: 'serviceConnectionId and api-version are required' });
         return send(res, 200, { oidcToken: issueOidc(connectionId, baseUrl) });
@@ -92,10 +101,12 @@ export function createFake(options: EntraOptions): Fake {
       }
       if (request.method !== 'POST') return entraError(res, 405, 'invalid_request', 'AADSTS900561', 'The endpoint only accepts POST requests.');
       const form = new URLSearchParams(request.body);
-      if (form.get('grant_type') !== 'client_credentials') return entraError(res, 400, 'unsupported_grant_type', 'AADSTS70003', 'The app requested an unsupported grant type.');
+      if (form.get('grant_type') !== 'client_credentials')
+        return entraError(res, 400, 'unsupported_grant_type', 'AADSTS70003', 'The app requested an unsupported grant type.');
       const clientId = form.get('client_id') ?? '';
       const client = options.clients[clientId];
-      if (!client) return entraError(res, 400, 'unauthorized_client', 'AADSTS700016', `Application with identifier '${clientId}' was not found in the directory.`);
+      if (!client)
+        return entraError(res, 400, 'unauthorized_client', 'AADSTS700016', `Application with identifier '${clientId}' was not found in the directory.`);
       const scope = form.get('scope') ?? '';
       if (!scope.endsWith('/.default')) return entraError(res, 400, 'invalid_scope', 'AADSTS1002012', `The provided value for scope ${scope} is not valid.`);
 
@@ -106,7 +117,8 @@ export function createFake(options: EntraOptions): Fake {
       } else if (assertion !== null) {
         if (client.federated) {
           const expires = issuedOidc.get(assertion);
-          if (expires === undefined) return entraError(res, 400, 'invalid_client', 'AADSTS700211', 'No matching federated identity record found for presented assertion issuer.');
+          if (expires === undefined)
+            return entraError(res, 400, 'invalid_client', 'AADSTS700211', 'No matching federated identity record found for presented assertion issuer.');
           if (expires < Date.now()) return entraError(res, 400, 'invalid_client', 'AADSTS700024', 'Client assertion is not within its valid time range.');
         } else if (client.certificatePem) {
           const problem = checkCertificateAssertion(assertion, clientId, client.certificatePem, tokenEndpoint);

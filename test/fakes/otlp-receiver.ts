@@ -14,7 +14,8 @@ export function createFake(options: { token?: string }): Fake {
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body));
       };
-      if (options.token && request.headers.authorization !== `Bearer ${options.token}`) return send(401, { code: 16, message: 'missing or wrong bearer token' });
+      if (options.token && request.headers.authorization !== `Bearer ${options.token}`)
+        return send(401, { code: 16, message: 'missing or wrong bearer token' });
       if (request.method !== 'POST' || request.path !== '/v1/traces') return send(404, { code: 5, message: `no route ${request.path}` });
       if (!String(request.headers['content-type']).startsWith('application/json')) return send(415, { code: 3, message: 'unsupported content type' });
       let body: { resourceSpans?: unknown };

@@ -18,7 +18,11 @@ export interface ConfigRepoFixture {
 }
 
 export const git = (cwd: string, ...args: string[]) =>
-  execFileSync('git', ['-c', 'user.name=Fixture', '-c', 'user.email=fixture@example.com', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync('git', ['-c', 'user.name=Fixture', '-c', 'user.email=fixture@example.com', '-c', 'init.defaultBranch=main', ...args], {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 
 export function kustomization(app: string, tag: string): string {
   return [
@@ -39,7 +43,11 @@ export function kustomization(app: string, tag: string): string {
  * A config repo in the layout PromoteEnv edits (apps/<app>/overlays/<env>/kustomization.yaml),
  * pushed to a bare repository that allows partial clone, like Azure Repos.
  */
-export function createConfigRepo(apps: string[], tags: Record<string, string> = { dev: '1.4.2', staging: '1.4.1', prod: '1.4.0' }, extra: Record<string, string> = {}): ConfigRepoFixture {
+export function createConfigRepo(
+  apps: string[],
+  tags: Record<string, string> = { dev: '1.4.2', staging: '1.4.1', prod: '1.4.0' },
+  extra: Record<string, string> = {},
+): ConfigRepoFixture {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'config-repo-'));
   const bare = path.join(root, 'config-repo.git');
   const work = path.join(root, 'seed');

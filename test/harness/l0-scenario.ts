@@ -21,8 +21,15 @@ for (const [id, endpoint] of Object.entries(scenario.endpoints ?? {})) {
 }
 if (scenario.fault) {
   const { module, name } = scenario.fault;
+  // The module to break is named by the test at run time, so it cannot be a static import.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const real = require(module) as Record<string, unknown>;
-  runner.registerMock(module, { ...real, [name]: () => { throw new TypeError(`injected fault in ${module}.${name}`); } });
+  runner.registerMock(module, {
+    ...real,
+    [name]: () => {
+      throw new TypeError(`injected fault in ${module}.${name}`);
+    },
+  });
 }
 delete process.env.L0_SCENARIO;
 runner.run(true);

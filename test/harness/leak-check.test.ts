@@ -5,7 +5,9 @@ describe('secret leak check', () => {
   const registered = '##vso[task.setsecret]p@ss;word;]x\n';
 
   it('finds the values a run registered, unescaping the command data', () => {
-    const { secrets } = registeredSecrets('##vso[task.setsecret]abc%AZP25def\n##vso[task.setvariable variable=k;isOutput=true;issecret=true;]key-value-1\nplain');
+    const { secrets } = registeredSecrets(
+      '##vso[task.setsecret]abc%AZP25def\n##vso[task.setvariable variable=k;isOutput=true;issecret=true;]key-value-1\nplain',
+    );
     assert.deepEqual(secrets, ['abc%def', 'key-value-1']);
   });
 

@@ -42,8 +42,16 @@ export function assertNoSecretLeak(output: string, knownSecrets: string[] = []):
     if (!secret || secret.length < 4) continue;
     for (const form of leakForms(secret)) {
       if (printable.includes(form)) {
-        if (process.env.LEAK_CHECK_DEBUG) console.error(printable.split('\n').filter((l) => l.includes(form)).join('\n'));
-        throw new Error(`secret leak: a registered secret (${secret.length} chars, starting '${secret.slice(0, 2)}…') appears in the output${form === secret ? '' : ' encoded'}`);
+        if (process.env.LEAK_CHECK_DEBUG)
+          console.error(
+            printable
+              .split('\n')
+              .filter((l) => l.includes(form))
+              .join('\n'),
+          );
+        throw new Error(
+          `secret leak: a registered secret (${secret.length} chars, starting '${secret.slice(0, 2)}…') appears in the output${form === secret ? '' : ' encoded'}`,
+        );
       }
     }
   }

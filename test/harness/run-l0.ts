@@ -46,10 +46,7 @@ export async function runL0(scenario: L0Scenario): Promise<MockTestRunner> {
     delete process.env.L0_SCENARIO;
     fs.rmSync(temp, { recursive: true, force: true });
   }
-  const secretValues = [
-    ...(scenario.secrets ?? []),
-    ...Object.values(scenario.secretVariables ?? {}),
-  ];
+  const secretValues = [...(scenario.secrets ?? []), ...Object.values(scenario.secretVariables ?? {})];
   assertNoSecretLeak(runner.stdout + '\n' + runner.stderr, secretValues);
   return runner;
 }

@@ -5,5 +5,7 @@
  */
 export function requireFullTier(what: string): void {
   if (process.env.GITOPS_TEST_TIER !== 'unit') return;
-  throw new Error(`${what} is not available in the unit tier (npm run test:unit): move this test to a *.integration.test.ts file (or tasks/*/tests, test/) and run it with npm test.`);
+  throw new Error(
+    `${what} is not available in the unit tier (npm run test:unit): move this test to a *.integration.test.ts file (or tasks/*/tests, test/) and run it with npm test.`,
+  );
 }

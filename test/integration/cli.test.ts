@@ -20,7 +20,13 @@ describe('gitops-stack CLI (the bundled command)', () => {
     const run = cli('plan', 'examples/stack.yaml');
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /^Plan for examples\/stack\.yaml: 6 task steps/);
-    for (const title of ['1. ProvisionAks', '2. DeployObservability', '3. ArgoCDRegister sample-app', '4. PromoteEnv new image -> dev', '6. PromoteEnv staging -> prod (after approval)']) {
+    for (const title of [
+      '1. ProvisionAks',
+      '2. DeployObservability',
+      '3. ArgoCDRegister sample-app',
+      '4. PromoteEnv new image -> dev',
+      '6. PromoteEnv staging -> prod (after approval)',
+    ]) {
       assert.ok(run.stdout.includes(title), title);
     }
     assert.match(run.stdout, /AKS cluster aks-gitops-cluster \(DNS prefix aks-gitops\): 2 × Standard_DC2s_v3/);
@@ -58,7 +64,21 @@ describe('gitops-stack CLI (the bundled command)', () => {
   it('promotes from a terminal with the same inputs as the task, and says when there is nothing to do', () => {
     const repo = createConfigRepo(['sample-app']);
     try {
-      const args = ['promote', '--configRepoUrl', repo.url, '--repoAuth', 'none', '--apps', 'sample-app', '--sourceEnvironment', 'staging', '--targetEnvironment', 'prod', '--verify', 'false'];
+      const args = [
+        'promote',
+        '--configRepoUrl',
+        repo.url,
+        '--repoAuth',
+        'none',
+        '--apps',
+        'sample-app',
+        '--sourceEnvironment',
+        'staging',
+        '--targetEnvironment',
+        'prod',
+        '--verify',
+        'false',
+      ];
       const first = cli(...args);
       assert.equal(first.status, 0, first.stderr);
       assert.match(first.stdout, /output changed = true/);
@@ -76,7 +96,22 @@ describe('gitops-stack CLI (the bundled command)', () => {
   });
 
   it('renders the observability stack to stdout alone, byte-identical run after run, without a cluster', () => {
-    const args = ['render', 'observability', '--namespace', 'monitoring', '--storageBackend', 'azure-blob', '--storageAccountName', 'stgitopsobs', '--storageAccountKey', 'a2V5LWZyb20tdGhlLWNsaQ==', '--grafanaExposure', 'Ingress', '--grafanaIngressHost', 'grafana.example.com'];
+    const args = [
+      'render',
+      'observability',
+      '--namespace',
+      'monitoring',
+      '--storageBackend',
+      'azure-blob',
+      '--storageAccountName',
+      'stgitopsobs',
+      '--storageAccountKey',
+      'a2V5LWZyb20tdGhlLWNsaQ==',
+      '--grafanaExposure',
+      'Ingress',
+      '--grafanaIngressHost',
+      'grafana.example.com',
+    ];
     const first = cli(...args);
     const second = cli(...args);
     assert.equal(first.status, 0, first.stderr);
@@ -97,11 +132,21 @@ describe('gitops-stack CLI (the bundled command)', () => {
     assert.match(run.stdout, /^trigger:\n/);
     assert.match(run.stdout, /- stage: promote_prod\n/);
     assert.ok(!run.stdout.includes('${{'), 'every template expression is expanded');
-    const all = cli('preview', '--check', 'examples/azure-pipelines.yml', ...fs.readdirSync(path.join(REPO_ROOT, 'examples', 'templates')).map((f) => `examples/templates/${f}`), '--repo', 'templates=.');
+    const all = cli(
+      'preview',
+      '--check',
+      'examples/azure-pipelines.yml',
+      ...fs.readdirSync(path.join(REPO_ROOT, 'examples', 'templates')).map((f) => `examples/templates/${f}`),
+      '--repo',
+      'templates=.',
+    );
     assert.equal(all.status, 0, all.stderr);
     assert.match(all.stdout, /^5 pipeline files valid\.$/m);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'preview-'));
-    fs.writeFileSync(path.join(dir, 'azure-pipelines.yml'), 'trigger: none\npool:\n  vmImage: ubuntu-latest\nsteps:\n  - task: DeployObservability@0\n    inputs:\n      kubeconfig: k\n      storageBackend: s3\n');
+    fs.writeFileSync(
+      path.join(dir, 'azure-pipelines.yml'),
+      'trigger: none\npool:\n  vmImage: ubuntu-latest\nsteps:\n  - task: DeployObservability@0\n    inputs:\n      kubeconfig: k\n      storageBackend: s3\n',
+    );
     const bad = cli('preview', '--check', path.join(dir, 'azure-pipelines.yml'));
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /azure-pipelines\.yml:8: steps\[0\]\.inputs\.storageBackend: must be one of: filesystem, azure-blob/);

@@ -108,10 +108,13 @@ describe('test control plane (etcd, kube-apiserver, controller-manager, schedule
       metadata: { name: 'broken', namespace },
       spec: { project: 'default', source: { repoURL: 'https://dev.azure.com/contoso/gitops/_git/config-repo' } },
     } as unknown as k8s.KubernetesObject;
-    await assert.rejects(objects.patch(malformed, undefined, undefined, 'gitops-stack', true, k8s.PatchStrategy.ServerSideApply), (error: Error & { code?: number; body?: string }) => {
-      assert.equal(error.code, 422);
-      assert.match(String(error.body ?? error.message), /spec\.destination: Required value/);
-      return true;
-    });
+    await assert.rejects(
+      objects.patch(malformed, undefined, undefined, 'gitops-stack', true, k8s.PatchStrategy.ServerSideApply),
+      (error: Error & { code?: number; body?: string }) => {
+        assert.equal(error.code, 422);
+        assert.match(String(error.body ?? error.message), /spec\.destination: Required value/);
+        return true;
+      },
+    );
   });
 });

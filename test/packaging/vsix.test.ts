@@ -6,7 +6,10 @@ import AdmZip from 'adm-zip';
 import * as semver from 'semver';
 import { REPO_ROOT } from '../harness/run-l0';
 
-const TASKS = fs.readdirSync(path.join(REPO_ROOT, 'tasks')).filter((t) => fs.existsSync(path.join(REPO_ROOT, 'tasks', t, 'task.json'))).sort();
+const TASKS = fs
+  .readdirSync(path.join(REPO_ROOT, 'tasks'))
+  .filter((t) => fs.existsSync(path.join(REPO_ROOT, 'tasks', t, 'task.json')))
+  .sort();
 const { version } = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
 
 describe('packaging: npm run package', function () {
@@ -27,13 +30,22 @@ describe('packaging: npm run package', function () {
       assert.deepEqual(top, ['Strings', 'icon.png', 'index.js', 'index.js.map', 'index.library.js.map', 'lib.json', 'task.json'], task);
       for (const map of ['index.js.map', 'index.library.js.map']) {
         const { sources, sourcesContent } = JSON.parse(zip.readAsText(`tasks/${task}/${map}`));
-        assert.ok(sources.some((s: string) => /^lib\/[\w/-]+\.ts$/.test(s)), `${task}/${map} names lib/ sources by their repository path`);
+        assert.ok(
+          sources.some((s: string) => /^lib\/[\w/-]+\.ts$/.test(s)),
+          `${task}/${map} names lib/ sources by their repository path`,
+        );
         assert.equal(sourcesContent, undefined, 'no source text is shipped');
       }
       assert.ok(files.includes('Strings/resources.resjson/en-US/resources.resjson'), `${task} has task-lib strings`);
     }
-    assert.deepEqual(entries.filter((e) => e.includes('node_modules')), []);
-    assert.deepEqual(entries.filter((e) => e.endsWith('.ts')), []);
+    assert.deepEqual(
+      entries.filter((e) => e.includes('node_modules')),
+      [],
+    );
+    assert.deepEqual(
+      entries.filter((e) => e.endsWith('.ts')),
+      [],
+    );
   });
 
   it('ships task.json files with Node20_1 and Node24 handlers pointing at the bundle', () => {
@@ -48,7 +60,10 @@ describe('packaging: npm run package', function () {
   it('has a private manifest with one task contribution per folder, the category, details and icon', () => {
     const manifest = zip.readAsText('extension.vsomanifest');
     const parsed = JSON.parse(manifest);
-    assert.deepEqual(parsed.contributions.map((c: { properties: { name: string } }) => c.properties.name).sort(), TASKS.map((t) => `tasks/${t}`));
+    assert.deepEqual(
+      parsed.contributions.map((c: { properties: { name: string } }) => c.properties.name).sort(),
+      TASKS.map((t) => `tasks/${t}`),
+    );
     assert.ok(parsed.contributions.every((c: { type: string }) => c.type === 'ms.vss-distributed-task.task'));
     const vsixmanifest = zip.readAsText('extension.vsixmanifest');
     assert.match(vsixmanifest, /<Category>Azure Pipelines<\/Category>|Categories>Azure Pipelines</);

@@ -48,12 +48,20 @@ const pick = <T>(next: () => number, items: T[]): T => items[Math.floor(next() *
 
 function normalCall(next: () => number, userId: number | undefined): Call {
   const roll = next();
-  if (roll < 0.35) return { method: 'GET', path: pick(next, ['/api/products', '/api/products?category=books', '/api/products?search=ops', '/api/products?category=hardware']) };
+  if (roll < 0.35)
+    return {
+      method: 'GET',
+      path: pick(next, ['/api/products', '/api/products?category=books', '/api/products?search=ops', '/api/products?category=hardware']),
+    };
   if (roll < 0.55) return { method: 'GET', path: '/api/users' };
   if (roll < 0.65) return { method: 'GET', path: '/' };
   if (roll < 0.7) return { method: 'POST', path: '/api/users', body: { name: 'Load Tester', email: `load-${Math.floor(next() * 1e9)}@example.com` } };
   if (roll < 0.72) return { method: 'GET', path: '/api/slow' };
-  return { method: 'POST', path: '/api/orders', body: { userId: userId ?? 1, items: [{ productId: 1 + Math.floor(next() * 8), quantity: 1 + Math.floor(next() * 2) }] } };
+  return {
+    method: 'POST',
+    path: '/api/orders',
+    body: { userId: userId ?? 1, items: [{ productId: 1 + Math.floor(next() * 8), quantity: 1 + Math.floor(next() * 2) }] },
+  };
 }
 
 function failureCall(next: () => number): Call {
@@ -75,7 +83,14 @@ export async function runLoad(options: LoadOptions, log: (line: string) => void 
   const base = options.target.replace(/\/$/, '');
   const deadline = Date.now() + options.durationSeconds * 1000;
   const total = options.mix.normal + options.mix.spike + options.mix.failure;
-  const summary: Summary = { requests: 0, durationSeconds: 0, byKind: { normal: 0, spike: 0, failure: 0 }, statusCodes: {}, transportErrors: 0, latencyMs: { p50: 0, p95: 0, p99: 0, max: 0 } };
+  const summary: Summary = {
+    requests: 0,
+    durationSeconds: 0,
+    byKind: { normal: 0, spike: 0, failure: 0 },
+    statusCodes: {},
+    transportErrors: 0,
+    latencyMs: { p50: 0, p95: 0, p99: 0, max: 0 },
+  };
   const latencies: number[] = [];
   const inFlight = new Set<Promise<void>>();
   const started = Date.now();
@@ -103,7 +118,12 @@ export async function runLoad(options: LoadOptions, log: (line: string) => void 
   };
 
   // One user for the orders; if the app is not up, orders simply fail and are counted.
-  const user = await fetch(`${base}/api/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Load Generator', email: `loadgen-${options.seed}-${Date.now()}@example.com` }), signal: AbortSignal.timeout(10_000) })
+  const user = await fetch(`${base}/api/users`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'Load Generator', email: `loadgen-${options.seed}-${Date.now()}@example.com` }),
+    signal: AbortSignal.timeout(10_000),
+  })
     .then((r) => (r.ok ? (r.json() as Promise<{ id: number }>) : undefined))
     .catch(() => undefined);
 
@@ -115,7 +135,13 @@ export async function runLoad(options: LoadOptions, log: (line: string) => void 
     const kind: Kind = roll < options.mix.normal ? 'normal' : roll < options.mix.normal + options.mix.spike ? 'spike' : 'failure';
     if (kind === 'spike') {
       // Spike requests wait for each other and then all go at once, unpaced.
-      burst.push(pick(next, [{ method: 'GET', path: '/api/products' }, { method: 'GET', path: '/api/products?search=kubernetes' }, { method: 'GET', path: '/' }] satisfies Call[]));
+      burst.push(
+        pick(next, [
+          { method: 'GET', path: '/api/products' },
+          { method: 'GET', path: '/api/products?search=kubernetes' },
+          { method: 'GET', path: '/' },
+        ] satisfies Call[]),
+      );
       if (burst.length >= options.burstSize || summary.requests + burst.length >= options.maxRequests) {
         for (const call of burst) send('spike', call);
         burst = [];
@@ -140,7 +166,12 @@ export function formatSummary(s: Summary): string {
   return [
     `requests     ${s.requests} in ${s.durationSeconds} s (${(s.requests / Math.max(0.001, s.durationSeconds)).toFixed(1)}/s)`,
     `mix          normal ${s.byKind.normal} (${share(s.byKind.normal)}), spike ${s.byKind.spike} (${share(s.byKind.spike)}), failure ${s.byKind.failure} (${share(s.byKind.failure)})`,
-    `status codes ${Object.entries(s.statusCodes).sort().map(([code, n]) => `${code}: ${n}`).join(', ') || 'none'}${s.transportErrors ? `; ${s.transportErrors} without an answer` : ''}`,
+    `status codes ${
+      Object.entries(s.statusCodes)
+        .sort()
+        .map(([code, n]) => `${code}: ${n}`)
+        .join(', ') || 'none'
+    }${s.transportErrors ? `; ${s.transportErrors} without an answer` : ''}`,
     `latency ms   p50 ${s.latencyMs.p50}, p95 ${s.latencyMs.p95}, p99 ${s.latencyMs.p99}, max ${s.latencyMs.max}`,
   ].join('\n');
 }

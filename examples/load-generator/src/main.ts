@@ -15,8 +15,15 @@ const HELP = `load-generator: realistic traffic for the sample app, then a summa
 function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      target: { type: 'string' }, rate: { type: 'string' }, duration: { type: 'string' }, 'max-requests': { type: 'string' },
-      mix: { type: 'string' }, burst: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      target: { type: 'string' },
+      rate: { type: 'string' },
+      duration: { type: 'string' },
+      'max-requests': { type: 'string' },
+      mix: { type: 'string' },
+      burst: { type: 'string' },
+      seed: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
@@ -31,7 +38,8 @@ function main(): Promise<void> {
   };
   const mixText = values.mix ?? env.LOAD_MIX ?? '70,20,10';
   const mix = mixText.split(',').map(Number);
-  if (mix.length !== 3 || mix.some((n) => !Number.isFinite(n) || n < 0) || mix.every((n) => n === 0)) throw new Error(`--mix must be three shares such as 70,20,10, not '${mixText}'`);
+  if (mix.length !== 3 || mix.some((n) => !Number.isFinite(n) || n < 0) || mix.every((n) => n === 0))
+    throw new Error(`--mix must be three shares such as 70,20,10, not '${mixText}'`);
   const target = values.target ?? env.LOAD_TARGET ?? 'http://localhost:3000';
   if (!/^https?:\/\//.test(target)) throw new Error(`--target must be an http(s) URL, not '${target}'`);
   return runLoad(
@@ -48,7 +56,9 @@ function main(): Promise<void> {
   ).then((summary) => console.log(values.json ? JSON.stringify(summary) : formatSummary(summary)));
 }
 
-Promise.resolve().then(main).catch((error: Error) => {
-  console.error(`load-generator: ${error.message}`);
-  process.exitCode = 2;
-});
+Promise.resolve()
+  .then(main)
+  .catch((error: Error) => {
+    console.error(`load-generator: ${error.message}`);
+    process.exitCode = 2;
+  });

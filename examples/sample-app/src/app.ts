@@ -10,7 +10,11 @@ const version = process.env.APP_VERSION || (require('../package.json') as { vers
 
 /** An answer with a status; thrown by handlers for 4xx, so each handler reads as its happy path. */
 class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly details?: string[]) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly details?: string[],
+  ) {
     super(message);
   }
 }
@@ -77,7 +81,8 @@ function validOrder(body: unknown): { userId: number; items: { productId: number
   else {
     body.items.forEach((item, i) => {
       if (!isObject(item) || !Number.isInteger(item.productId) || (item.productId as number) < 1) problems.push(`items[${i}].productId: a positive integer`);
-      if (!isObject(item) || !Number.isInteger(item.quantity) || (item.quantity as number) < 1 || (item.quantity as number) > 100) problems.push(`items[${i}].quantity: an integer from 1 to 100`);
+      if (!isObject(item) || !Number.isInteger(item.quantity) || (item.quantity as number) < 1 || (item.quantity as number) > 100)
+        problems.push(`items[${i}].quantity: an integer from 1 to 100`);
     });
     const ids = (body.items as { productId?: unknown }[]).map((i) => i?.productId);
     if (new Set(ids).size !== ids.length) problems.push('items: each product at most once');
@@ -94,7 +99,15 @@ const ROUTES: Record<string, Record<string, Handler>> = {
       name: 'sample-app',
       version,
       greeting: GREETING,
-      endpoints: ['GET /health', 'GET /api/users', 'POST /api/users', 'GET /api/products?search=&category=', 'POST /api/orders', 'GET /api/slow', 'GET /api/error'],
+      endpoints: [
+        'GET /health',
+        'GET /api/users',
+        'POST /api/users',
+        'GET /api/products?search=&category=',
+        'POST /api/orders',
+        'GET /api/slow',
+        'GET /api/error',
+      ],
     }),
   },
   '/health': {
@@ -112,11 +125,19 @@ const ROUTES: Record<string, Record<string, Handler>> = {
     },
   },
   '/api/users': {
-    GET: (_req, db) => query('SELECT users', 'SELECT id, name, email, created_at FROM users', () => db.all('SELECT id, name, email, created_at AS createdAt FROM users ORDER BY id')),
+    GET: (_req, db) =>
+      query('SELECT users', 'SELECT id, name, email, created_at FROM users', () =>
+        db.all('SELECT id, name, email, created_at AS createdAt FROM users ORDER BY id'),
+      ),
     POST: async (req, db) => {
       const user = validUser(await req.body());
       try {
-        const id = query('INSERT users', 'INSERT INTO users (name, email) VALUES (?, ?)', () => db.run('INSERT INTO users (name, email) VALUES (?, ?)', [user.name, user.email]).lastInsertRowid, 'write');
+        const id = query(
+          'INSERT users',
+          'INSERT INTO users (name, email) VALUES (?, ?)',
+          () => db.run('INSERT INTO users (name, email) VALUES (?, ?)', [user.name, user.email]).lastInsertRowid,
+          'write',
+        );
         log('info', 'user created', { user_id: Number(id) });
         return { status: 201, body: db.get('SELECT id, name, email, created_at AS createdAt FROM users WHERE id = ?', [id]) };
       } catch (error) {
@@ -131,7 +152,10 @@ const ROUTES: Record<string, Record<string, Handler>> = {
       const category = req.query.get('category')?.trim() ?? '';
       if (search.length > 100) throw new HttpError(400, 'invalid query', ['search: at most 100 characters']);
       const rows = query('SELECT products', 'SELECT ... FROM products WHERE name LIKE ? AND category = ?', () =>
-        db.all(`SELECT * FROM products WHERE name LIKE ? ESCAPE '\\' ${category ? 'AND category = ?' : ''} ORDER BY id`, [`%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`, ...(category ? [category] : [])]),
+        db.all(`SELECT * FROM products WHERE name LIKE ? ESCAPE '\\' ${category ? 'AND category = ?' : ''} ORDER BY id`, [
+          `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`,
+          ...(category ? [category] : []),
+        ]),
       ) as Record<string, unknown>[];
       return { count: rows.length, products: rows.map(product) };
     },
@@ -139,24 +163,37 @@ const ROUTES: Record<string, Record<string, Handler>> = {
   '/api/orders': {
     POST: async (req, db) => {
       const order = validOrder(await req.body());
-      const created = query('INSERT order', 'INSERT INTO orders ...', () =>
-        transaction(db, () => {
-          if (!db.get('SELECT id FROM users WHERE id = ?', [order.userId])) throw new HttpError(404, `user ${order.userId} does not exist`);
-          let total = 0;
-          const lines = order.items.map((item) => {
-            const row = db.get('SELECT * FROM products WHERE id = ?', [item.productId]) as Record<string, number> | null;
-            if (!row) throw new HttpError(404, `product ${item.productId} does not exist`);
-            if (row.stock < item.quantity) throw new HttpError(409, `product ${item.productId} has ${row.stock} in stock, ${item.quantity} ordered`);
-            total += row.price_cents * item.quantity;
-            return { ...item, price: row.price_cents };
-          });
-          const id = Number(db.run('INSERT INTO orders (user_id, total_cents) VALUES (?, ?)', [order.userId, total]).lastInsertRowid);
-          for (const line of lines) {
-            db.run('INSERT INTO order_items (order_id, product_id, quantity, price_cents) VALUES (?, ?, ?, ?)', [id, line.productId, line.quantity, line.price]);
-            db.run('UPDATE products SET stock = stock - ? WHERE id = ?', [line.quantity, line.productId]);
-          }
-          return { id, userId: order.userId, total: total / 100, items: lines.map((l) => ({ productId: l.productId, quantity: l.quantity, price: l.price / 100 })) };
-        }),
+      const created = query(
+        'INSERT order',
+        'INSERT INTO orders ...',
+        () =>
+          transaction(db, () => {
+            if (!db.get('SELECT id FROM users WHERE id = ?', [order.userId])) throw new HttpError(404, `user ${order.userId} does not exist`);
+            let total = 0;
+            const lines = order.items.map((item) => {
+              const row = db.get('SELECT * FROM products WHERE id = ?', [item.productId]) as Record<string, number> | null;
+              if (!row) throw new HttpError(404, `product ${item.productId} does not exist`);
+              if (row.stock < item.quantity) throw new HttpError(409, `product ${item.productId} has ${row.stock} in stock, ${item.quantity} ordered`);
+              total += row.price_cents * item.quantity;
+              return { ...item, price: row.price_cents };
+            });
+            const id = Number(db.run('INSERT INTO orders (user_id, total_cents) VALUES (?, ?)', [order.userId, total]).lastInsertRowid);
+            for (const line of lines) {
+              db.run('INSERT INTO order_items (order_id, product_id, quantity, price_cents) VALUES (?, ?, ?, ?)', [
+                id,
+                line.productId,
+                line.quantity,
+                line.price,
+              ]);
+              db.run('UPDATE products SET stock = stock - ? WHERE id = ?', [line.quantity, line.productId]);
+            }
+            return {
+              id,
+              userId: order.userId,
+              total: total / 100,
+              items: lines.map((l) => ({ productId: l.productId, quantity: l.quantity, price: l.price / 100 })),
+            };
+          }),
         'write',
       );
       log('info', 'order created', { order_id: created.id, total: created.total });
@@ -211,7 +248,8 @@ export function createServer(db: Db): http.Server {
       response.writeHead(status, { 'content-type': 'application/json' });
       response.end(JSON.stringify(body));
       const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
-      if (url.pathname !== '/health') log(level, 'request', { method: request.method, path: url.pathname, status, duration_ms: Number((performance.now() - started).toFixed(1)) });
+      if (url.pathname !== '/health')
+        log(level, 'request', { method: request.method, path: url.pathname, status, duration_ms: Number((performance.now() - started).toFixed(1)) });
     };
     const handler = route?.[request.method ?? 'GET'];
     if (!route) return send(404, { error: `no route ${url.pathname}` });
@@ -221,7 +259,10 @@ export function createServer(db: Db): http.Server {
     }
     const req: Request = { method: request.method!, path: url.pathname, query: url.searchParams, body: () => readBody(request) };
     const answer = (result: unknown) => {
-      const given = isObject(result) && typeof result.status === 'number' && 'body' in result ? (result as { status: number; body: unknown }) : { status: 200, body: result };
+      const given =
+        isObject(result) && typeof result.status === 'number' && 'body' in result
+          ? (result as { status: number; body: unknown })
+          : { status: 200, body: result };
       send(given.status, given.body);
     };
     const failed = (error: Error) => {

@@ -14,7 +14,6 @@ import { ConsoleHost } from '../../pipeline/console-host';
 import { UserError } from '../../user-error';
 import { argocdRegister, type ArgoCdRegisterInputs } from '../argocd-register';
 
-
 describe('ArgoCDRegister against the real control plane', function () {
   this.timeout(120000);
   let repo: ConfigRepoFixture;
@@ -26,11 +25,29 @@ describe('ArgoCDRegister against the real control plane', function () {
   let logs: string[];
 
   const inputs = (overrides: Partial<ArgoCdRegisterInputs> = {}): ArgoCdRegisterInputs => ({
-    clusterAccess: 'kubeconfigFile', kubeconfig, argocdNamespace: namespace, installArgoCD: 'no', configRepoUrl: repo.url, configRepoBranch: 'main',
-    configRepoAuth: 'token', configRepoUsername: 'git', configRepoToken: 'repo-token-0123456789', project: 'sample-app', appName: 'sample-app',
-    environments: stringify(ENVIRONMENTS), pruneEnvironments: false, slackToken: 'xoxb-slack-bot-token-42', smtpHost: 'smtp.example.com', smtpPort: 587,
-    smtpUsername: 'argocd@example.com', smtpPassword: 'smtp-Password-9', smtpFrom: 'argocd@example.com', notificationTriggers: 'on-deployed,on-sync-failed,on-health-degraded',
-    syncAndWait: true, timeoutMinutes: 1, ...overrides,
+    clusterAccess: 'kubeconfigFile',
+    kubeconfig,
+    argocdNamespace: namespace,
+    installArgoCD: 'no',
+    configRepoUrl: repo.url,
+    configRepoBranch: 'main',
+    configRepoAuth: 'token',
+    configRepoUsername: 'git',
+    configRepoToken: 'repo-token-0123456789',
+    project: 'sample-app',
+    appName: 'sample-app',
+    environments: stringify(ENVIRONMENTS),
+    pruneEnvironments: false,
+    slackToken: 'xoxb-slack-bot-token-42',
+    smtpHost: 'smtp.example.com',
+    smtpPort: 587,
+    smtpUsername: 'argocd@example.com',
+    smtpPassword: 'smtp-Password-9',
+    smtpFrom: 'argocd@example.com',
+    notificationTriggers: 'on-deployed,on-sync-failed,on-health-degraded',
+    syncAndWait: true,
+    timeoutMinutes: 1,
+    ...overrides,
   });
   const run = async (overrides: Partial<ArgoCdRegisterInputs> = {}) => {
     const out: string[] = [];
@@ -39,7 +56,8 @@ describe('ArgoCDRegister against the real control plane', function () {
     logs.push(...out);
     return { message, host, out };
   };
-  const read = (kind: string, name: string, apiVersion = 'argoproj.io/v1alpha1') => objects.read({ apiVersion, kind, metadata: { name, namespace } }) as Promise<any>;
+  const read = (kind: string, name: string, apiVersion = 'argoproj.io/v1alpha1') =>
+    objects.read({ apiVersion, kind, metadata: { name, namespace } }) as Promise<any>;
 
   // Each test has its own Argo CD namespace, config repo and controller.
   beforeEach(async () => {
@@ -70,7 +88,10 @@ describe('ArgoCDRegister against the real control plane', function () {
     assert.equal(Buffer.from(secrets.items[0].data!.url, 'base64').toString(), repo.url);
     const project = await read('AppProject', 'sample-app');
     assert.deepEqual(project.spec.sourceRepos, [repo.url]);
-    assert.deepEqual(project.spec.destinations.map((d: { namespace: string }) => d.namespace), ['sample-app-dev', 'sample-app-prod']);
+    assert.deepEqual(
+      project.spec.destinations.map((d: { namespace: string }) => d.namespace),
+      ['sample-app-dev', 'sample-app-prod'],
+    );
     const prod = await read('Application', 'sample-app-prod');
     assert.equal(prod.spec.syncPolicy.automated, undefined, 'prod syncs manually');
     assert.deepEqual(prod.spec.syncPolicy.syncOptions, ['CreateNamespace=true', 'ServerSideApply=true']);
@@ -90,8 +111,17 @@ describe('ArgoCDRegister against the real control plane', function () {
   it('changes nothing on a second run, and keeps notification keys someone else added', async () => {
     await run({ syncAndWait: false });
     await objects.patch(
-      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'argocd-notifications-secret', namespace }, data: { 'webhook-token': Buffer.from('theirs').toString('base64') } } as k8s.KubernetesObject,
-      undefined, undefined, 'someone-else', true, k8s.PatchStrategy.ServerSideApply,
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'argocd-notifications-secret', namespace },
+        data: { 'webhook-token': Buffer.from('theirs').toString('base64') },
+      } as k8s.KubernetesObject,
+      undefined,
+      undefined,
+      'someone-else',
+      true,
+      k8s.PatchStrategy.ServerSideApply,
     );
     const before = (await read('Secret', 'argocd-notifications-secret', 'v1')).metadata.resourceVersion;
     const { message } = await run({ syncAndWait: false });
@@ -105,7 +135,9 @@ describe('ArgoCDRegister against the real control plane', function () {
     await run({ syncAndWait: false });
     const devOnly = stringify([ENVIRONMENTS[0]]);
     const { out } = await run({ environments: devOnly, syncAndWait: false });
-    assert.ok(out.some((l) => l.includes("warning: Application sample-app-prod belongs to an environment no longer listed; set 'pruneEnvironments' to delete it.")));
+    assert.ok(
+      out.some((l) => l.includes("warning: Application sample-app-prod belongs to an environment no longer listed; set 'pruneEnvironments' to delete it.")),
+    );
     await run({ environments: devOnly, syncAndWait: false, pruneEnvironments: true });
     const prod = await read('Application', 'sample-app-prod').catch(() => undefined);
     assert.ok(!prod || prod.metadata.deletionTimestamp, 'deleted (or waiting on its resources finalizer)');
@@ -113,11 +145,18 @@ describe('ArgoCDRegister against the real control plane', function () {
 
   it('refuses bad input before applying anything', async () => {
     const fresh = uniqueName('argocd-bad');
-    const attempt = (overrides: Partial<ArgoCdRegisterInputs>) => run({ argocdNamespace: fresh, ...overrides }).then(() => assert.fail('expected a refusal'), (e: Error) => e);
+    const attempt = (overrides: Partial<ArgoCdRegisterInputs>) =>
+      run({ argocdNamespace: fresh, ...overrides }).then(
+        () => assert.fail('expected a refusal'),
+        (e: Error) => e,
+      );
     const duplicate = await attempt({ environments: stringify([ENVIRONMENTS[0], ENVIRONMENTS[0]]) });
     assert.ok(duplicate instanceof UserError && /environment 'dev' is listed twice/.test(duplicate.message));
     assert.match((await attempt({ slackToken: undefined })).message, /Environments dev, prod name a Slack channel, but 'slackToken' is empty\./);
-    assert.match((await attempt({ environments: stringify([{ ...ENVIRONMENTS[0], path: '../../etc' }]) })).message, /path '\.\.\/\.\.\/etc' leads outside the repository/);
+    assert.match(
+      (await attempt({ environments: stringify([{ ...ENVIRONMENTS[0], path: '../../etc' }]) })).message,
+      /path '\.\.\/\.\.\/etc' leads outside the repository/,
+    );
     assert.match((await attempt({ environments: stringify([{ ...ENVIRONMENTS[0], name: 'Dev_1' }]) })).message, /name 'Dev_1' must be a DNS label/);
     const list = await objects.list('argoproj.io/v1alpha1', 'Application', fresh);
     assert.equal(list.items.length, 0);
@@ -128,9 +167,17 @@ describe('ArgoCDRegister against the real control plane', function () {
     await core.createNamespace({ body: { metadata: { name: degradedNs } } });
     const degrading = startArgoTestController({ kubeconfig, namespace: degradedNs, degradedTags: ['1.4.2'], tickMs: 200 });
     try {
-      const error = await run({ argocdNamespace: degradedNs, environments: stringify([ENVIRONMENTS[0]]) }).then(() => undefined, (e: Error) => e);
+      const error = await run({ argocdNamespace: degradedNs, environments: stringify([ENVIRONMENTS[0]]) }).then(
+        () => undefined,
+        (e: Error) => e,
+      );
       assert.ok(error instanceof UserError);
-      assert.match(error.message, new RegExp(`^Not every environment became Synced and Healthy: Argo CD Application ${degradedNs}/sample-app-dev, wanted revision ${repo.log('%H')[0].slice(0, 12)}, .*health Degraded, unhealthy: Deployment`));
+      assert.match(
+        error.message,
+        new RegExp(
+          `^Not every environment became Synced and Healthy: Argo CD Application ${degradedNs}/sample-app-dev, wanted revision ${repo.log('%H')[0].slice(0, 12)}, .*health Degraded, unhealthy: Deployment`,
+        ),
+      );
     } finally {
       await degrading.stop();
     }
@@ -139,12 +186,26 @@ describe('ArgoCDRegister against the real control plane', function () {
   it('installs Argo CD from a local manifest (air-gapped), waits for its rollout and reports its URL', async () => {
     const installNs = uniqueName('argocd-install');
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'install-')), 'install.yaml');
-    fs.writeFileSync(file, [...argoCdCrdFiles().map((f) => fs.readFileSync(f, 'utf8')), fs.readFileSync(path.resolve(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'argocd-install-mini.yaml'), 'utf8')].join('\n---\n'));
+    fs.writeFileSync(
+      file,
+      [
+        ...argoCdCrdFiles().map((f) => fs.readFileSync(f, 'utf8')),
+        fs.readFileSync(path.resolve(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'argocd-install-mini.yaml'), 'utf8'),
+      ].join('\n---\n'),
+    );
     const { host } = await run({ argocdNamespace: installNs, installArgoCD: 'yes', installManifest: file, syncAndWait: false });
     assert.equal(host.outputs.argocdUrl, 'https://argocd.example.com');
-    const binding = await objects.read({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'argocd-application-controller-test' } }) as k8s.V1ClusterRoleBinding;
+    const binding = (await objects.read({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'argocd-application-controller-test' },
+    })) as k8s.V1ClusterRoleBinding;
     assert.equal(binding.subjects?.[0].namespace, installNs);
-    const sts = await objects.read({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'argocd-application-controller', namespace: installNs } }) as k8s.V1StatefulSet;
+    const sts = (await objects.read({
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'argocd-application-controller', namespace: installNs },
+    })) as k8s.V1StatefulSet;
     assert.equal(sts.status?.readyReplicas, 1);
   });
 });

@@ -8,22 +8,44 @@ import { renderRegistration } from '../render-registration';
 
 export const ENVIRONMENTS = [
   { name: 'dev', path: 'apps/{app}/overlays/{env}', namespace: 'sample-app-dev', sync: 'automated', slack: '#dev-deployments', email: 'dev-team@example.com' },
-  { name: 'prod', path: 'apps/{app}/overlays/{env}', namespace: 'sample-app-prod', sync: 'manual', slack: '#prod-deployments', email: 'release@example.com,oncall@example.com' },
+  {
+    name: 'prod',
+    path: 'apps/{app}/overlays/{env}',
+    namespace: 'sample-app-prod',
+    sync: 'manual',
+    slack: '#prod-deployments',
+    email: 'release@example.com,oncall@example.com',
+  },
 ];
 
-describe('rendered Argo CD objects against the CRDs\' schemas, offline', () => {
+describe("rendered Argo CD objects against the CRDs' schemas, offline", () => {
   it('every Application and AppProject validates against the openAPIV3Schema of Argo CD 3.6', () => {
     const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
     const schemas = Object.fromEntries(
-      argoCdCrdFiles().map((f) => parse(fs.readFileSync(f, 'utf8'))).filter((crd) => ['Application', 'AppProject'].includes(crd.spec.names.kind)).map((crd) => [crd.spec.names.kind, ajv.compile(crd.spec.versions.find((v: { storage: boolean }) => v.storage).schema.openAPIV3Schema)]),
+      argoCdCrdFiles()
+        .map((f) => parse(fs.readFileSync(f, 'utf8')))
+        .filter((crd) => ['Application', 'AppProject'].includes(crd.spec.names.kind))
+        .map((crd) => [crd.spec.names.kind, ajv.compile(crd.spec.versions.find((v: { storage: boolean }) => v.storage).schema.openAPIV3Schema)]),
     );
     const rendered = renderRegistration({
-      namespace: 'argocd', project: 'sample-app', app: 'sample-app', repoUrl: 'https://dev.azure.com/contoso/gitops/_git/config-repo', branch: 'main', credentials: { username: 'git', password: 'x' },
-      environments: parseEnvironments(stringify(ENVIRONMENTS), 'sample-app'), triggers: ['on-deployed'], slack: { token: 't' }, smtp: { host: 'smtp', port: 587, from: 'a@example.com' },
+      namespace: 'argocd',
+      project: 'sample-app',
+      app: 'sample-app',
+      repoUrl: 'https://dev.azure.com/contoso/gitops/_git/config-repo',
+      branch: 'main',
+      credentials: { username: 'git', password: 'x' },
+      environments: parseEnvironments(stringify(ENVIRONMENTS), 'sample-app'),
+      triggers: ['on-deployed'],
+      slack: { token: 't' },
+      smtp: { host: 'smtp', port: 587, from: 'a@example.com' },
     });
     const argo = rendered.filter((o) => o.apiVersion === 'argoproj.io/v1alpha1');
-    assert.deepEqual(argo.map((o) => o.kind), ['AppProject', 'Application', 'Application']);
-    for (const object of argo) assert.ok(schemas[object.kind!](object), `${object.kind} ${object.metadata?.name}: ${JSON.stringify(schemas[object.kind!].errors)}`);
+    assert.deepEqual(
+      argo.map((o) => o.kind),
+      ['AppProject', 'Application', 'Application'],
+    );
+    for (const object of argo)
+      assert.ok(schemas[object.kind!](object), `${object.kind} ${object.metadata?.name}: ${JSON.stringify(schemas[object.kind!].errors)}`);
     const broken = { ...argo[1], spec: { ...(argo[1] as { spec: object }).spec, syncPolicy: { retry: { limit: 'five' } } } };
     assert.equal(schemas.Application(broken), false, 'the schema check can fail');
   });

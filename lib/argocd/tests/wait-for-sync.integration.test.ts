@@ -24,15 +24,34 @@ describe('waitForSync against the real control plane and a test Argo CD controll
   const logs: string[] = [];
 
   const promotion = (tag: string, target = 'staging'): PromoteRequest => ({
-    repoUrl: repo.url, branch: 'main', auth: {}, apps: ['sample-app'], image: parseImageRef(`acr.azurecr.io/sample-app:${tag}`), targetEnvironment: target,
-    layout: 'kustomize', pathPattern: 'apps/{app}/overlays/{env}', helmImageKey: 'image.tag', author: { name: 'GitOps Stack', email: 'g@example.com' },
-    messageTemplate: 'Promote {apps} to {target}: {image}', trailers: {}, dryRun: false, pushRetries: 3, workDir: fs.mkdtempSync(path.join(work, 'wc-')) + '/repo',
+    repoUrl: repo.url,
+    branch: 'main',
+    auth: {},
+    apps: ['sample-app'],
+    image: parseImageRef(`acr.azurecr.io/sample-app:${tag}`),
+    targetEnvironment: target,
+    layout: 'kustomize',
+    pathPattern: 'apps/{app}/overlays/{env}',
+    helmImageKey: 'image.tag',
+    author: { name: 'GitOps Stack', email: 'g@example.com' },
+    messageTemplate: 'Promote {apps} to {target}: {image}',
+    trailers: {},
+    dryRun: false,
+    pushRetries: 3,
+    workDir: fs.mkdtempSync(path.join(work, 'wc-')) + '/repo',
   });
 
   async function application(name: string, env: string, automated: boolean) {
     await objects.create({
-      apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name, namespace },
-      spec: { project: 'default', source: { repoURL: repo.url, path: `apps/sample-app/overlays/${env}`, targetRevision: 'main' }, destination: { server: 'https://kubernetes.default.svc', namespace: `sample-app-${env}` }, ...(automated ? { syncPolicy: { automated: { prune: true, selfHeal: true } } } : {}) },
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name, namespace },
+      spec: {
+        project: 'default',
+        source: { repoURL: repo.url, path: `apps/sample-app/overlays/${env}`, targetRevision: 'main' },
+        destination: { server: 'https://kubernetes.default.svc', namespace: `sample-app-${env}` },
+        ...(automated ? { syncPolicy: { automated: { prune: true, selfHeal: true } } } : {}),
+      },
     } as k8s.KubernetesObject);
   }
 
@@ -59,7 +78,9 @@ describe('waitForSync against the real control plane and a test Argo CD controll
 
   it('waits until the pushed commit is synced and Healthy, after asking for a refresh', async () => {
     const { commitSha } = await promote(promotion('1.4.2'), () => {});
-    const outcome = await waitForSync(client, { namespace, name: 'sample-app-staging', revision: commitSha, timeoutMs: 30000, pollMs: 200 }, (l) => logs.push(l));
+    const outcome = await waitForSync(client, { namespace, name: 'sample-app-staging', revision: commitSha, timeoutMs: 30000, pollMs: 200 }, (l) =>
+      logs.push(l),
+    );
     assert.equal(outcome.healthy, true, outcome.reason);
     assert.equal(outcome.app?.status?.sync?.revision, commitSha);
     assert.equal(outcome.app?.metadata?.annotations?.['argocd.argoproj.io/refresh'], undefined, 'the controller consumed the refresh request');
@@ -78,9 +99,27 @@ describe('waitForSync against the real control plane and a test Argo CD controll
     const { commitSha } = await promote(promotion('1.5.0-broken'), () => {});
     const outcome = await waitForSync(client, { namespace, name: 'sample-app-staging', revision: commitSha, timeoutMs: 30000, pollMs: 200 }, () => {});
     assert.equal(outcome.healthy, false);
-    assert.match(outcome.reason, new RegExp(`Application ${namespace}/sample-app-staging, wanted revision ${commitSha.slice(0, 12)}, synced ${commitSha.slice(0, 12)} \\(Synced\\), operation Succeeded .*health Degraded, unhealthy: Deployment sample-app-staging/sample-app-staging: Degraded \\(Deployment "sample-app-staging" exceeded its progress deadline\\)`));
+    assert.match(
+      outcome.reason,
+      new RegExp(
+        `Application ${namespace}/sample-app-staging, wanted revision ${commitSha.slice(0, 12)}, synced ${commitSha.slice(0, 12)} \\(Synced\\), operation Succeeded .*health Degraded, unhealthy: Deployment sample-app-staging/sample-app-staging: Degraded \\(Deployment "sample-app-staging" exceeded its progress deadline\\)`,
+      ),
+    );
 
-    const revert = await revertPromotion({ repoUrl: repo.url, branch: 'main', auth: {}, commit: commitSha, paths: ['apps/sample-app/overlays/staging'], author: { name: 'GitOps Stack', email: 'g@example.com' }, reason: 'Degraded', pushRetries: 3, workDir: path.join(work, 'revert') }, () => {});
+    const revert = await revertPromotion(
+      {
+        repoUrl: repo.url,
+        branch: 'main',
+        auth: {},
+        commit: commitSha,
+        paths: ['apps/sample-app/overlays/staging'],
+        author: { name: 'GitOps Stack', email: 'g@example.com' },
+        reason: 'Degraded',
+        pushRetries: 3,
+        workDir: path.join(work, 'revert'),
+      },
+      () => {},
+    );
     assert.equal(revert.pushed, true);
     assert.match(repo.show('apps/sample-app/overlays/staging/kustomization.yaml'), /newTag: "1\.4\.1"/, 'back to the tag before the promotion');
     assert.match(repo.log('%B')[0], /^Revert "Promote sample-app to staging: acr\.azurecr\.io\/sample-app:1\.5\.0-broken"/);
@@ -96,6 +135,9 @@ describe('waitForSync against the real control plane and a test Argo CD controll
   });
 
   it('names a missing Application', async () => {
-    await assert.rejects(waitForSync(client, { namespace, name: 'nope', revision: 'abc', timeoutMs: 1000 }, () => {}), /Argo CD Application .*\/nope was not found/);
+    await assert.rejects(
+      waitForSync(client, { namespace, name: 'nope', revision: 'abc', timeoutMs: 1000 }, () => {}),
+      /Argo CD Application .*\/nope was not found/,
+    );
   });
 });

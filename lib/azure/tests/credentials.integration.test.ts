@@ -21,7 +21,25 @@ function endpoint(id: string, scheme: string, parameters: Record<string, string>
 
 function makeCertificate(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spn-cert-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=gitops-spn', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=gitops-spn',
+      '-keyout',
+      path.join(dir, 'key.pem'),
+      '-out',
+      path.join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
   const pem = fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8') + fs.readFileSync(path.join(dir, 'key.pem'), 'utf8');
   fs.rmSync(dir, { recursive: true, force: true });
   return pem;
@@ -49,8 +67,18 @@ describe('Azure credentials from an AzureRM service connection (against a local 
   });
   afterEach(() => fake.stop());
 
-  it('signs in with a service principal secret at the connection\'s authority, for its Resource Manager scope', async () => {
-    const host = new ConsoleHost({ endpoints: { c1: endpoint('c1', 'ServicePrincipal', { tenantid: TENANT, serviceprincipalid: 'spn-secret', serviceprincipalkey: SECRET, authenticationType: 'spnKey' }, data(), arm) } });
+  it("signs in with a service principal secret at the connection's authority, for its Resource Manager scope", async () => {
+    const host = new ConsoleHost({
+      endpoints: {
+        c1: endpoint(
+          'c1',
+          'ServicePrincipal',
+          { tenantid: TENANT, serviceprincipalid: 'spn-secret', serviceprincipalkey: SECRET, authenticationType: 'spnKey' },
+          data(),
+          arm,
+        ),
+      },
+    });
     const connection = azureConnectionFrom(host, 'azureSubscription', 'c1');
     assert.equal(connection.scheme, 'ServicePrincipalSecret');
     assert.equal(connection.subscriptionId, SUBSCRIPTION);
@@ -64,7 +92,17 @@ describe('Azure credentials from an AzureRM service connection (against a local 
   });
 
   it('turns a refused secret into one message naming the connection and the Entra code', async () => {
-    const host = new ConsoleHost({ endpoints: { c2: endpoint('c2', 'ServicePrincipal', { tenantid: TENANT, serviceprincipalid: 'spn-secret', serviceprincipalkey: 'wrong-secret-1', authenticationType: 'spnKey' }, data(), arm) } });
+    const host = new ConsoleHost({
+      endpoints: {
+        c2: endpoint(
+          'c2',
+          'ServicePrincipal',
+          { tenantid: TENANT, serviceprincipalid: 'spn-secret', serviceprincipalkey: 'wrong-secret-1', authenticationType: 'spnKey' },
+          data(),
+          arm,
+        ),
+      },
+    });
     const connection = azureConnectionFrom(host, 'azureSubscription', 'c2');
     await assert.rejects(connection.credential.getToken(connection.scope), (error: Error) => {
       assert.ok(error instanceof UserError);
@@ -74,7 +112,17 @@ describe('Azure credentials from an AzureRM service connection (against a local 
   });
 
   it('signs in with a service principal certificate (the fake checks the assertion signature)', async () => {
-    const host = new ConsoleHost({ endpoints: { c3: endpoint('c3', 'ServicePrincipal', { tenantid: TENANT, serviceprincipalid: 'spn-cert', servicePrincipalCertificate: certificate, authenticationType: 'spnCertificate' }, data(), arm) } });
+    const host = new ConsoleHost({
+      endpoints: {
+        c3: endpoint(
+          'c3',
+          'ServicePrincipal',
+          { tenantid: TENANT, serviceprincipalid: 'spn-cert', servicePrincipalCertificate: certificate, authenticationType: 'spnCertificate' },
+          data(),
+          arm,
+        ),
+      },
+    });
     const connection = azureConnectionFrom(host, 'azureSubscription', 'c3');
     assert.equal(connection.scheme, 'ServicePrincipalCertificate');
     const token = await connection.credential.getToken(connection.scope);
@@ -85,8 +133,19 @@ describe('Azure credentials from an AzureRM service connection (against a local 
 
   it('fetches a fresh OIDC token from System.OidcRequestUri whenever Entra needs a new assertion', async () => {
     const host = new ConsoleHost({
-      variables: { 'System.OidcRequestUri': `${fake.url}/org/proj/_apis/distributedtask/hubs/build/plans/p1/jobs/j1/oidctoken`, 'System.AccessToken': ADO_TOKEN },
-      endpoints: { wif1: endpoint('wif1', 'WorkloadIdentityFederation', { tenantid: TENANT, serviceprincipalid: 'spn-wif', workloadIdentityFederationSubject: 'sc://org/proj/wif1' }, data(), arm) },
+      variables: {
+        'System.OidcRequestUri': `${fake.url}/org/proj/_apis/distributedtask/hubs/build/plans/p1/jobs/j1/oidctoken`,
+        'System.AccessToken': ADO_TOKEN,
+      },
+      endpoints: {
+        wif1: endpoint(
+          'wif1',
+          'WorkloadIdentityFederation',
+          { tenantid: TENANT, serviceprincipalid: 'spn-wif', workloadIdentityFederationSubject: 'sc://org/proj/wif1' },
+          data(),
+          arm,
+        ),
+      },
     });
     const connection = azureConnectionFrom(host, 'azureSubscription', 'wif1');
     const before = (await fake.requests()).length;
@@ -109,13 +168,25 @@ describe('Azure credentials from an AzureRM service connection (against a local 
   });
 
   it('explains what is missing when the agent gives no OIDC request URI', async () => {
-    const host = new ConsoleHost({ variables: { 'System.AccessToken': ADO_TOKEN }, endpoints: { wif2: endpoint('wif2', 'WorkloadIdentityFederation', { tenantid: TENANT, serviceprincipalid: 'spn-wif' }, data(), arm) } });
+    const host = new ConsoleHost({
+      variables: { 'System.AccessToken': ADO_TOKEN },
+      endpoints: { wif2: endpoint('wif2', 'WorkloadIdentityFederation', { tenantid: TENANT, serviceprincipalid: 'spn-wif' }, data(), arm) },
+    });
     const connection = azureConnectionFrom(host, 'azureSubscription', 'wif2');
     await assert.rejects(connection.credential.getToken(connection.scope), /System\.OidcRequestUri is not set/);
   });
 
   it('uses the cloud of the connection, an explicit subscription, and refuses what it cannot use', () => {
-    const gov = new ConsoleHost({ endpoints: { g: endpoint('g', 'ServicePrincipal', { tenantid: TENANT, serviceprincipalid: 'x', serviceprincipalkey: 'y' }, { environment: 'AzureUSGovernment', subscriptionId: SUBSCRIPTION }) } });
+    const gov = new ConsoleHost({
+      endpoints: {
+        g: endpoint(
+          'g',
+          'ServicePrincipal',
+          { tenantid: TENANT, serviceprincipalid: 'x', serviceprincipalkey: 'y' },
+          { environment: 'AzureUSGovernment', subscriptionId: SUBSCRIPTION },
+        ),
+      },
+    });
     const connection = azureConnectionFrom(gov, 'azureSubscription', 'g', '99999999-0000-4000-8000-000000000000');
     assert.equal(connection.resourceManagerUrl, 'https://management.usgovcloudapi.net/');
     assert.equal(connection.authorityHost, 'https://login.microsoftonline.us/');

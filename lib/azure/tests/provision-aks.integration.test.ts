@@ -20,30 +20,68 @@ describe('ProvisionAks against local fakes of Resource Manager and Entra ID', fu
   let temp: string;
 
   const inputs = (overrides: Partial<ProvisionAksInputs> = {}): ProvisionAksInputs => ({
-    azureSubscription: 'azure-gitops', action: 'apply', resourceGroup: 'rg-gitops', location: 'eastus', tags: 'team=platform', clusterName: 'aks-gitops-cluster',
-    nodeCount: 2, nodeVmSize: 'Standard_DC2s_v3', enableAutoscaling: false, networkPlugin: 'azure-overlay', enableWorkloadIdentity: true, entraOnlyAuth: false,
-    createRegistry: true, registryName: 'acrgitopsstack', registrySku: 'Standard', createStorage: true, storageAccountName: 'stgitopsobs', storageSku: 'Standard_LRS',
-    storageContainers: 'loki-chunks,tempo-traces,pyroscope-profiles', destroyResourceGroup: true, ...overrides,
+    azureSubscription: 'azure-gitops',
+    action: 'apply',
+    resourceGroup: 'rg-gitops',
+    location: 'eastus',
+    tags: 'team=platform',
+    clusterName: 'aks-gitops-cluster',
+    nodeCount: 2,
+    nodeVmSize: 'Standard_DC2s_v3',
+    enableAutoscaling: false,
+    networkPlugin: 'azure-overlay',
+    enableWorkloadIdentity: true,
+    entraOnlyAuth: false,
+    createRegistry: true,
+    registryName: 'acrgitopsstack',
+    registrySku: 'Standard',
+    createStorage: true,
+    storageAccountName: 'stgitopsobs',
+    storageSku: 'Standard_LRS',
+    storageContainers: 'loki-chunks,tempo-traces,pyroscope-profiles',
+    destroyResourceGroup: true,
+    ...overrides,
   });
   const run = async (overrides: Partial<ProvisionAksInputs> = {}) => {
     const out: string[] = [];
     const endpoint: ServiceEndpoint = {
-      id: 'azure-gitops', url: `${arm.url}/`,
-      authorization: { scheme: 'ServicePrincipal', parameters: { tenantid: TENANT, serviceprincipalid: 'spn', serviceprincipalkey: 'spn-secret-value-1', authenticationType: 'spnKey' } },
+      id: 'azure-gitops',
+      url: `${arm.url}/`,
+      authorization: {
+        scheme: 'ServicePrincipal',
+        parameters: { tenantid: TENANT, serviceprincipalid: 'spn', serviceprincipalkey: 'spn-secret-value-1', authenticationType: 'spnKey' },
+      },
       data: (k) => ({ subscriptionId: SUBSCRIPTION, environment: 'AzureCloud', activeDirectoryAuthority: `${entra.url}/` })[k],
     };
-    const host = new ConsoleHost({ endpoints: { 'azure-gitops': endpoint }, variables: { 'Agent.TempDirectory': temp, 'GitOpsStack.PollIntervalMs': '50' }, write: (l) => out.push(l), writeError: (l) => out.push(l) });
+    const host = new ConsoleHost({
+      endpoints: { 'azure-gitops': endpoint },
+      variables: { 'Agent.TempDirectory': temp, 'GitOpsStack.PollIntervalMs': '50' },
+      write: (l) => out.push(l),
+      writeError: (l) => out.push(l),
+    });
     const message = await provisionAks(host, inputs(overrides));
     return { message, host, out: out.join('\n') };
   };
   const writes = async (since: number) =>
-    (await arm.requests()).slice(since).filter((r) => r.method === 'PUT' || r.method === 'DELETE').map((r) => `${r.method} ${r.path.includes('/providers/') ? r.path.split('/providers/').pop()!.split('/').slice(0, 2).join('/') : r.path.toLowerCase()}`);
+    (await arm.requests())
+      .slice(since)
+      .filter((r) => r.method === 'PUT' || r.method === 'DELETE')
+      .map((r) => `${r.method} ${r.path.includes('/providers/') ? r.path.split('/providers/').pop()!.split('/').slice(0, 2).join('/') : r.path.toLowerCase()}`);
 
   // Each test gets its own Resource Manager and Entra ID: what one test created is never seen by another.
   beforeEach(async () => {
     temp = fs.mkdtempSync(path.join(os.tmpdir(), 'provision-'));
-    entra = await startFakeServer(path.join(FAKES, 'entra-and-oidc.js'), { tenantId: TENANT, clients: { spn: { secret: 'spn-secret-value-1' } }, accessTokenLifetimeSeconds: 3600 });
-    arm = await startFakeServer(path.join(FAKES, 'azure-resource-manager.js'), { subscriptionId: SUBSCRIPTION, polls: 2, takenNames: ['acrtakenbyothers'], principalNotFoundTimes: 2 });
+    entra = await startFakeServer(path.join(FAKES, 'entra-and-oidc.js'), {
+      tenantId: TENANT,
+      clients: { spn: { secret: 'spn-secret-value-1' } },
+      accessTokenLifetimeSeconds: 3600,
+    });
+    arm = await startFakeServer(path.join(FAKES, 'azure-resource-manager.js'), {
+      subscriptionId: SUBSCRIPTION,
+      polls: 2,
+      takenNames: ['acrtakenbyothers'],
+      principalNotFoundTimes: 2,
+    });
   });
   afterEach(async () => {
     await entra.stop();
@@ -65,11 +103,22 @@ describe('ProvisionAks against local fakes of Resource Manager and Entra ID', fu
     const { message, host, out } = await run();
     assert.equal(message, 'Applied 8 change(s).');
     const sent = await writes(before);
-    assert.deepEqual(sent.filter((w) => w.startsWith('PUT')).sort(), [
-      'PUT Microsoft.Authorization/roleAssignments', 'PUT Microsoft.Authorization/roleAssignments', 'PUT Microsoft.Authorization/roleAssignments',
-      'PUT Microsoft.ContainerRegistry/registries', 'PUT Microsoft.ContainerService/managedClusters', 'PUT Microsoft.Storage/storageAccounts',
-      'PUT Microsoft.Storage/storageAccounts', 'PUT Microsoft.Storage/storageAccounts', 'PUT Microsoft.Storage/storageAccounts', `PUT /subscriptions/${SUBSCRIPTION}/resourcegroups/rg-gitops`,
-    ].sort(), 'three role assignment PUTs: two PrincipalNotFound while the kubelet identity replicates, then created');
+    assert.deepEqual(
+      sent.filter((w) => w.startsWith('PUT')).sort(),
+      [
+        'PUT Microsoft.Authorization/roleAssignments',
+        'PUT Microsoft.Authorization/roleAssignments',
+        'PUT Microsoft.Authorization/roleAssignments',
+        'PUT Microsoft.ContainerRegistry/registries',
+        'PUT Microsoft.ContainerService/managedClusters',
+        'PUT Microsoft.Storage/storageAccounts',
+        'PUT Microsoft.Storage/storageAccounts',
+        'PUT Microsoft.Storage/storageAccounts',
+        'PUT Microsoft.Storage/storageAccounts',
+        `PUT /subscriptions/${SUBSCRIPTION}/resourcegroups/rg-gitops`,
+      ].sort(),
+      'three role assignment PUTs: two PrincipalNotFound while the kubelet identity replicates, then created',
+    );
     const kubeconfig = host.outputs.kubeconfigPath;
     assert.equal(fs.statSync(kubeconfig).mode & 0o777, 0o600);
     const token = /token: (\S+)/.exec(fs.readFileSync(kubeconfig, 'utf8'))![1];
@@ -80,7 +129,14 @@ describe('ProvisionAks against local fakes of Resource Manager and Entra ID', fu
     assert.ok(!out.includes(token) && !out.includes(host.outputs.storageAccountKey));
     const state = (await arm.control({ state: true })) as { type: string; properties: Record<string, any> }[];
     const cluster = state.find((r) => r.type === 'Microsoft.ContainerService/ManagedClusters')!;
-    assert.deepEqual({ pool: cluster.properties.agentPoolProfiles[0].count, plugin: cluster.properties.networkProfile, wi: cluster.properties.securityProfile.workloadIdentity.enabled }, { pool: 2, plugin: { networkPlugin: 'azure', networkPluginMode: 'overlay' }, wi: true });
+    assert.deepEqual(
+      {
+        pool: cluster.properties.agentPoolProfiles[0].count,
+        plugin: cluster.properties.networkProfile,
+        wi: cluster.properties.securityProfile.workloadIdentity.enabled,
+      },
+      { pool: 2, plugin: { networkPlugin: 'azure', networkPluginMode: 'overlay' }, wi: true },
+    );
   });
 
   it('a second apply with the same inputs sends no PUT', async () => {
@@ -117,7 +173,10 @@ describe('ProvisionAks against local fakes of Resource Manager and Entra ID', fu
 
   it('reports a failed cluster operation clearly, after the registry and storage it started alongside have finished', async () => {
     await arm.control({ fault: { match: 'managedClusters', status: 0, times: 1, code: 'FailOperation' } });
-    await assert.rejects(run(), /^UserError: Azure could not finish AKS cluster aks-gitops-cluster: ReconcileVMSSAgentPoolFailed\. Agent pool creation failed: the VM size is not available in this region\./);
+    await assert.rejects(
+      run(),
+      /^UserError: Azure could not finish AKS cluster aks-gitops-cluster: ReconcileVMSSAgentPoolFailed\. Agent pool creation failed: the VM size is not available in this region\./,
+    );
     const settled = await writes(0);
     // Nothing is written after the task has reported: the storage branch (account, then three containers) ran to its end.
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -136,16 +195,35 @@ describe('ProvisionAks against local fakes of Resource Manager and Entra ID', fu
   });
 
   it('outlives its tokens: a workload identity sign-in renews the OIDC and access tokens during a long cluster create', async () => {
-    const shortEntra = await startFakeServer(path.join(FAKES, 'entra-and-oidc.js'), { tenantId: TENANT, adoAccessToken: 'job-token-abcdef123', oidcTokenLifetimeSeconds: 1, accessTokenLifetimeSeconds: 2, clients: { wif: { federated: true } } });
-    const slowArm = await startFakeServer(path.join(FAKES, 'azure-resource-manager.js'), { subscriptionId: SUBSCRIPTION, polls: 0, latencyMs: { managedClusters: 3000 } });
+    const shortEntra = await startFakeServer(path.join(FAKES, 'entra-and-oidc.js'), {
+      tenantId: TENANT,
+      adoAccessToken: 'job-token-abcdef123',
+      oidcTokenLifetimeSeconds: 1,
+      accessTokenLifetimeSeconds: 2,
+      clients: { wif: { federated: true } },
+    });
+    const slowArm = await startFakeServer(path.join(FAKES, 'azure-resource-manager.js'), {
+      subscriptionId: SUBSCRIPTION,
+      polls: 0,
+      latencyMs: { managedClusters: 3000 },
+    });
     try {
       const endpoint: ServiceEndpoint = {
-        id: 'wif', url: `${slowArm.url}/`, authorization: { scheme: 'WorkloadIdentityFederation', parameters: { tenantid: TENANT, serviceprincipalid: 'wif' } },
+        id: 'wif',
+        url: `${slowArm.url}/`,
+        authorization: { scheme: 'WorkloadIdentityFederation', parameters: { tenantid: TENANT, serviceprincipalid: 'wif' } },
         data: (k) => ({ subscriptionId: SUBSCRIPTION, activeDirectoryAuthority: `${shortEntra.url}/` })[k],
       };
       const host = new ConsoleHost({
-        endpoints: { wif: endpoint }, write: () => {}, writeError: () => {},
-        variables: { 'Agent.TempDirectory': temp, 'GitOpsStack.PollIntervalMs': '200', 'System.AccessToken': 'job-token-abcdef123', 'System.OidcRequestUri': `${shortEntra.url}/org/_apis/distributedtask/hubs/build/plans/p/jobs/j/oidctoken` },
+        endpoints: { wif: endpoint },
+        write: () => {},
+        writeError: () => {},
+        variables: {
+          'Agent.TempDirectory': temp,
+          'GitOpsStack.PollIntervalMs': '200',
+          'System.AccessToken': 'job-token-abcdef123',
+          'System.OidcRequestUri': `${shortEntra.url}/org/_apis/distributedtask/hubs/build/plans/p/jobs/j/oidctoken`,
+        },
       });
       const message = await provisionAks(host, inputs({ azureSubscription: 'wif', resourceGroup: 'rg-long' }));
       assert.equal(message, 'Applied 8 change(s).');

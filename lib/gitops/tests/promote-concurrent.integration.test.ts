@@ -13,17 +13,39 @@ describe('promote: concurrent promotions against one remote', function () {
     const apps = Array.from({ length: 20 }, (_, i) => `app-${String(i).padStart(2, '0')}`);
     const many = createConfigRepo(apps);
     try {
-      const results = await Promise.all(apps.map((app) => promote({
-            repoUrl: many.url, branch: 'main', auth: {}, apps: [app], sourceEnvironment: 'dev', targetEnvironment: 'staging', layout: 'auto', pathPattern: 'apps/{app}/overlays/{env}',
-            helmImageKey: 'image.tag', author: { name: 'GitOps Stack', email: 'gitops@example.com' }, messageTemplate: 'Promote {apps} to {target}: {image}', trailers: {}, dryRun: false,
-            // Raised over the default (5): this test proves that none is lost, not how many the default absorbs (bench: promote_concurrent_20_landed).
-            pushRetries: 30, workDir: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'promote-many-')), 'repo'),
-          }, () => {})));
+      const results = await Promise.all(
+        apps.map((app) =>
+          promote(
+            {
+              repoUrl: many.url,
+              branch: 'main',
+              auth: {},
+              apps: [app],
+              sourceEnvironment: 'dev',
+              targetEnvironment: 'staging',
+              layout: 'auto',
+              pathPattern: 'apps/{app}/overlays/{env}',
+              helmImageKey: 'image.tag',
+              author: { name: 'GitOps Stack', email: 'gitops@example.com' },
+              messageTemplate: 'Promote {apps} to {target}: {image}',
+              trailers: {},
+              dryRun: false,
+              // Raised over the default (5): this test proves that none is lost, not how many the default absorbs (bench: promote_concurrent_20_landed).
+              pushRetries: 30,
+              workDir: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'promote-many-')), 'repo'),
+            },
+            () => {},
+          ),
+        ),
+      );
       assert.ok(results.every((r) => r.changed));
       const subjects = many.log();
       assert.equal(subjects.length, 21);
       for (const app of apps) assert.ok(subjects.includes(`Promote ${app} to staging: acr.azurecr.io/${app}:1.4.2`), app);
-      assert.ok(many.log('%P').every((parents) => parents.split(' ').filter(Boolean).length <= 1), 'no merge commits');
+      assert.ok(
+        many.log('%P').every((parents) => parents.split(' ').filter(Boolean).length <= 1),
+        'no merge commits',
+      );
       for (const app of apps) assert.match(many.show(`apps/${app}/overlays/staging/kustomization.yaml`), /newTag: "1\.4\.2"/);
     } finally {
       many.cleanup();

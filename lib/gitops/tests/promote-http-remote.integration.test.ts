@@ -12,15 +12,33 @@ describe('promote over an HTTP remote that demands the token (git http-backend)'
 
   it('authenticates every git request with the header and persists the token nowhere', async () => {
     const repo = createConfigRepo(['sample-app']);
-    const server = await startFakeServer(path.resolve(__dirname, '..', '..', '..', 'test', 'fakes', 'git-http-server.js'), { projectRoot: path.dirname(repo.bare), token: TOKEN });
+    const server = await startFakeServer(path.resolve(__dirname, '..', '..', '..', 'test', 'fakes', 'git-http-server.js'), {
+      projectRoot: path.dirname(repo.bare),
+      token: TOKEN,
+    });
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'promote-http-'));
     try {
       const base: PromoteRequest = {
-        repoUrl: `${server.url}/config-repo.git`, branch: 'main', auth: {}, apps: ['sample-app'], sourceEnvironment: 'dev', targetEnvironment: 'staging',
-        layout: 'auto', pathPattern: 'apps/{app}/overlays/{env}', helmImageKey: 'image.tag', author: { name: 'GitOps Stack', email: 'g@example.com' },
-        messageTemplate: 'Promote {apps} to {target}: {image}', trailers: {}, dryRun: false, pushRetries: 3, workDir: path.join(work, 'anonymous'),
+        repoUrl: `${server.url}/config-repo.git`,
+        branch: 'main',
+        auth: {},
+        apps: ['sample-app'],
+        sourceEnvironment: 'dev',
+        targetEnvironment: 'staging',
+        layout: 'auto',
+        pathPattern: 'apps/{app}/overlays/{env}',
+        helmImageKey: 'image.tag',
+        author: { name: 'GitOps Stack', email: 'g@example.com' },
+        messageTemplate: 'Promote {apps} to {target}: {image}',
+        trailers: {},
+        dryRun: false,
+        pushRetries: 3,
+        workDir: path.join(work, 'anonymous'),
       };
-      await assert.rejects(promote(base, () => {}), /^UserError: git clone of the config repo \(branch 'main'\) failed: fatal: (could not read Username|Authentication failed)/);
+      await assert.rejects(
+        promote(base, () => {}),
+        /^UserError: git clone of the config repo \(branch 'main'\) failed: fatal: (could not read Username|Authentication failed)/,
+      );
 
       const logs: string[] = [];
       const result = await promote({ ...base, auth: { authorization: `bearer ${TOKEN}` }, workDir: path.join(work, 'wc') }, (l) => logs.push(l));
@@ -29,7 +47,10 @@ describe('promote over an HTTP remote that demands the token (git http-backend)'
 
       const requests = await server.requests();
       const authorized = requests.filter((r) => r.headers.authorization === `bearer ${TOKEN}`);
-      assert.ok(authorized.some((r) => r.query.service === 'git-upload-pack') && authorized.some((r) => r.path.endsWith('/git-receive-pack')), 'clone and push both sent the token');
+      assert.ok(
+        authorized.some((r) => r.query.service === 'git-upload-pack') && authorized.some((r) => r.path.endsWith('/git-receive-pack')),
+        'clone and push both sent the token',
+      );
       const config = fs.readFileSync(path.join(work, 'wc', '.git', 'config'), 'utf8');
       assert.ok(!config.includes(TOKEN) && !/extraheader/i.test(config), '.git/config holds no credential');
       assert.match(config, new RegExp(`url = ${server.url.replace(/[.]/g, '\\.')}/config-repo\\.git\\n`), 'the remote URL carries no credential');

@@ -27,7 +27,11 @@ describe('promote: image promotion in a real git config repo', function () {
     helmImageKey: 'image.tag',
     author: { name: 'GitOps Stack', email: 'gitops@example.com' },
     messageTemplate: 'Promote {apps} to {target}: {image}',
-    trailers: { 'Build-Id': '20261126.3', 'Run-Url': 'https://dev.azure.com/contoso/gitops/_build/results?buildId=42', 'Requested-By': 'Jane Doe <jane@example.com>' },
+    trailers: {
+      'Build-Id': '20261126.3',
+      'Run-Url': 'https://dev.azure.com/contoso/gitops/_build/results?buildId=42',
+      'Requested-By': 'Jane Doe <jane@example.com>',
+    },
     dryRun: false,
     pushRetries: 5,
     workDir: fs.mkdtempSync(path.join(work, 'wc-')) + '/repo',
@@ -57,12 +61,26 @@ describe('promote: image promotion in a real git config repo', function () {
     const before = repo.show('apps/sample-app/overlays/staging/kustomization.yaml');
     const result = await promote(request(), (l) => logs.push(l));
     assert.equal(result.changed, true);
-    assert.deepEqual(result.apps, [{ app: 'sample-app', previous: 'acr.azurecr.io/sample-app:1.4.1', promoted: 'acr.azurecr.io/sample-app:1.4.2', files: ['apps/sample-app/overlays/staging/kustomization.yaml'] }]);
+    assert.deepEqual(result.apps, [
+      {
+        app: 'sample-app',
+        previous: 'acr.azurecr.io/sample-app:1.4.1',
+        promoted: 'acr.azurecr.io/sample-app:1.4.2',
+        files: ['apps/sample-app/overlays/staging/kustomization.yaml'],
+      },
+    ]);
     assert.equal(repo.show('apps/sample-app/overlays/staging/kustomization.yaml'), before.replace('newTag: "1.4.1"', 'newTag: "1.4.2"'));
     assert.equal(repo.log('%H')[0], result.commitSha);
     const message = repo.log('%B')[0] + '\n' + repo.log('%B').slice(1).join('\n');
     assert.match(message, /^Promote sample-app to staging: acr\.azurecr\.io\/sample-app:1\.4\.2/);
-    for (const trailer of ['Promoted-From: dev', 'Promoted-To: staging', 'Image: sample-app=acr.azurecr.io/sample-app:1.4.2', 'Previous-Image: sample-app=acr.azurecr.io/sample-app:1.4.1', 'Build-Id: 20261126.3', 'Requested-By: Jane Doe <jane@example.com>']) {
+    for (const trailer of [
+      'Promoted-From: dev',
+      'Promoted-To: staging',
+      'Image: sample-app=acr.azurecr.io/sample-app:1.4.2',
+      'Previous-Image: sample-app=acr.azurecr.io/sample-app:1.4.1',
+      'Build-Id: 20261126.3',
+      'Requested-By: Jane Doe <jane@example.com>',
+    ]) {
       assert.ok(message.includes(trailer), trailer);
     }
     assert.equal(repo.log().length, 2, 'seed + one promotion');
@@ -77,16 +95,31 @@ describe('promote: image promotion in a real git config repo', function () {
   });
 
   it('promotes several apps together in one commit', async () => {
-    const result = await promote(request({ apps: ['sample-app', 'billing', 'web'], sourceEnvironment: undefined, image: parseImageRef(`acr.azurecr.io/shared:2.0.0@${DIGEST}`), targetEnvironment: 'dev' }), () => {});
+    const result = await promote(
+      request({
+        apps: ['sample-app', 'billing', 'web'],
+        sourceEnvironment: undefined,
+        image: parseImageRef(`acr.azurecr.io/shared:2.0.0@${DIGEST}`),
+        targetEnvironment: 'dev',
+      }),
+      () => {},
+    );
     assert.equal(result.apps.length, 3);
     assert.equal(repo.log().length, 2);
     assert.deepEqual(repo.log('%H')[0], result.commitSha);
     const files = git(repo.bare, 'show', '--name-only', '--format=', 'main').trim().split('\n');
-    assert.deepEqual(files.sort(), ['apps/billing/overlays/dev/kustomization.yaml', 'apps/sample-app/overlays/dev/kustomization.yaml', 'apps/web/overlays/dev/kustomization.yaml']);
+    assert.deepEqual(files.sort(), [
+      'apps/billing/overlays/dev/kustomization.yaml',
+      'apps/sample-app/overlays/dev/kustomization.yaml',
+      'apps/web/overlays/dev/kustomization.yaml',
+    ]);
   });
 
   it('writes tag and digest for a tag@digest image, and removes a stale digest for a tag-only one', async () => {
-    await promote(request({ sourceEnvironment: undefined, image: parseImageRef(`acr.azurecr.io/sample-app:1.5.0@${DIGEST}`), targetEnvironment: 'dev' }), () => {});
+    await promote(
+      request({ sourceEnvironment: undefined, image: parseImageRef(`acr.azurecr.io/sample-app:1.5.0@${DIGEST}`), targetEnvironment: 'dev' }),
+      () => {},
+    );
     assert.match(repo.show('apps/sample-app/overlays/dev/kustomization.yaml'), new RegExp(`newTag: "1.5.0"\n    digest: ${DIGEST}\n`));
     await promote(request(), () => {});
     assert.match(repo.show('apps/sample-app/overlays/staging/kustomization.yaml'), new RegExp(`newTag: "1.5.0"\n    digest: ${DIGEST}\n`));
@@ -102,8 +135,14 @@ describe('promote: image promotion in a real git config repo', function () {
   });
 
   it('refuses bad input before changing anything: unknown environment, escaping path, broken YAML, missing image entry', async () => {
-    assert.match(await failure(promote(request({ targetEnvironment: 'stagin' }), () => {})), /^apps\/sample-app\/overlays\/stagin does not exist in the config repo: check the app 'sample-app', the environment 'stagin'/);
-    assert.match(await failure(promote(request({ pathPattern: '../{app}/{env}' }), () => {})), /^Input 'pathPattern' \('\.\.\/\{app\}\/\{env\}'\) leads outside the repository/);
+    assert.match(
+      await failure(promote(request({ targetEnvironment: 'stagin' }), () => {})),
+      /^apps\/sample-app\/overlays\/stagin does not exist in the config repo: check the app 'sample-app', the environment 'stagin'/,
+    );
+    assert.match(
+      await failure(promote(request({ pathPattern: '../{app}/{env}' }), () => {})),
+      /^Input 'pathPattern' \('\.\.\/\{app\}\/\{env\}'\) leads outside the repository/,
+    );
     repo.pushChange('apps/sample-app/overlays/staging/kustomization.yaml', (t) => t.replace('images:', 'images: [oops'), 'break yaml');
     assert.match(await failure(promote(request(), () => {})), /^apps\/sample-app\/overlays\/staging\/kustomization\.yaml:6:\d+ is not valid YAML/);
     repo.pushChange('apps/sample-app/overlays/staging/kustomization.yaml', () => 'resources:\n  - ../../base\n', 'no images');
@@ -124,7 +163,13 @@ describe('PromoteEnv promotionOrder: the source is the environment before the ta
   });
 
   it('says why when the target is first or missing from the order', () => {
-    assert.throws(() => sourceEnvironment({ targetEnvironment: 'dev', promotionOrder: order }), /'dev' comes first in 'promotionOrder': nothing comes before it, so set 'image'/);
-    assert.throws(() => sourceEnvironment({ targetEnvironment: 'qa', promotionOrder: order }), /Input 'promotionOrder' \(dev, staging, prod\) does not list the target environment 'qa'\./);
+    assert.throws(
+      () => sourceEnvironment({ targetEnvironment: 'dev', promotionOrder: order }),
+      /'dev' comes first in 'promotionOrder': nothing comes before it, so set 'image'/,
+    );
+    assert.throws(
+      () => sourceEnvironment({ targetEnvironment: 'qa', promotionOrder: order }),
+      /Input 'promotionOrder' \(dev, staging, prod\) does not list the target environment 'qa'\./,
+    );
   });
 });

@@ -15,18 +15,41 @@ describe('promote by pull request (against a local Azure DevOps fake)', function
   let repo: ConfigRepoFixture;
   let ado: FakeServer;
   let work: string;
-  const options: PullRequestOptions = { targetBranch: 'main', autoComplete: false, mergeStrategy: 'squash', deleteSourceBranch: true, reviewers: ['6b0f2c8a-1a2b-4c3d-9e8f-001122334455'] };
+  const options: PullRequestOptions = {
+    targetBranch: 'main',
+    autoComplete: false,
+    mergeStrategy: 'squash',
+    deleteSourceBranch: true,
+    reviewers: ['6b0f2c8a-1a2b-4c3d-9e8f-001122334455'],
+  };
   const request = (tag: string): PromoteRequest => ({
-    repoUrl: `${ado.url}/contoso/gitops/_git/config-repo`, branch: 'main', auth: { authorization: `bearer ${TOKEN}` }, apps: ['sample-app'], image: parseImageRef(`acr.azurecr.io/sample-app:${tag}`),
-    targetEnvironment: 'prod', layout: 'auto', pathPattern: 'apps/{app}/overlays/{env}', helmImageKey: 'image.tag', author: { name: 'GitOps Stack', email: 'g@example.com' },
-    messageTemplate: 'Promote {apps} to {target}: {image}', trailers: {}, dryRun: false, pushRetries: 3, workDir: fs.mkdtempSync(path.join(work, 'wc-')) + '/repo',
+    repoUrl: `${ado.url}/contoso/gitops/_git/config-repo`,
+    branch: 'main',
+    auth: { authorization: `bearer ${TOKEN}` },
+    apps: ['sample-app'],
+    image: parseImageRef(`acr.azurecr.io/sample-app:${tag}`),
+    targetEnvironment: 'prod',
+    layout: 'auto',
+    pathPattern: 'apps/{app}/overlays/{env}',
+    helmImageKey: 'image.tag',
+    author: { name: 'GitOps Stack', email: 'g@example.com' },
+    messageTemplate: 'Promote {apps} to {target}: {image}',
+    trailers: {},
+    dryRun: false,
+    pushRetries: 3,
+    workDir: fs.mkdtempSync(path.join(work, 'wc-')) + '/repo',
   });
 
   // Each test has its own config repo and Azure DevOps.
   beforeEach(async () => {
     repo = createConfigRepo(['sample-app']);
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-'));
-    ado = await startFakeServer(path.resolve(__dirname, '..', '..', '..', 'test', 'fakes', 'azure-devops.js'), { organization: 'contoso', project: 'gitops', projectRoot: path.dirname(repo.bare), token: TOKEN });
+    ado = await startFakeServer(path.resolve(__dirname, '..', '..', '..', 'test', 'fakes', 'azure-devops.js'), {
+      organization: 'contoso',
+      project: 'gitops',
+      projectRoot: path.dirname(repo.bare),
+      token: TOKEN,
+    });
   });
   afterEach(async () => {
     await ado.stop();
@@ -38,18 +61,30 @@ describe('promote by pull request (against a local Azure DevOps fake)', function
     const api = await azureReposGitApi(request('1.4.2').repoUrl, request('1.4.2').auth);
     const outcome = await promoteByPullRequest(request('1.4.2'), { ...options, autoComplete: true }, api, () => {});
     await new Promise((resolve) => setTimeout(resolve, 500));
-    assert.deepEqual(outcome.pullRequest, { id: 1, url: `${ado.url}/contoso/gitops/_git/config-repo/pullrequest/1`, created: true, branch: 'promote/prod/sample-app-1.4.2' });
+    assert.deepEqual(outcome.pullRequest, {
+      id: 1,
+      url: `${ado.url}/contoso/gitops/_git/config-repo/pullrequest/1`,
+      created: true,
+      branch: 'promote/prod/sample-app-1.4.2',
+    });
     assert.match(repo.show('apps/sample-app/overlays/prod/kustomization.yaml', 'promote/prod/sample-app-1.4.2'), /newTag: "1\.4\.2"/);
     assert.match(repo.log()[0], /^Merged PR 1: Promote sample-app to prod/, 'auto-complete merged it');
 
     const rest = (await ado.requests()).filter((r) => r.path.includes('/_apis/'));
-    assert.ok(rest.some((r) => r.method === 'OPTIONS' && r.path.endsWith('/_apis/Location')), 'location discovery');
+    assert.ok(
+      rest.some((r) => r.method === 'OPTIONS' && r.path.endsWith('/_apis/Location')),
+      'location discovery',
+    );
     assert.ok(rest.some((r) => r.method === 'GET' && /\/_apis\/ResourceAreas$/i.test(r.path)));
     const create = rest.find((r) => r.method === 'POST')!;
     assert.deepEqual(JSON.parse(create.body).reviewers, [{ id: options.reviewers[0] }]);
     assert.equal(JSON.parse(create.body).autoCompleteSetBy, undefined);
     const patch = JSON.parse(rest.find((r) => r.method === 'PATCH')!.body);
-    assert.deepEqual(patch.completionOptions, { mergeStrategy: 2, deleteSourceBranch: true, mergeCommitMessage: 'Promote sample-app to prod: acr.azurecr.io/sample-app:1.4.2' });
+    assert.deepEqual(patch.completionOptions, {
+      mergeStrategy: 2,
+      deleteSourceBranch: true,
+      mergeCommitMessage: 'Promote sample-app to prod: acr.azurecr.io/sample-app:1.4.2',
+    });
     assert.equal(patch.autoCompleteSetBy.id, '2a3c6f8e-5f1e-4d5e-9a51-0c1c6f7d9b11');
     assert.ok(rest.every((r) => r.headers.authorization === `Bearer ${TOKEN}`));
   });

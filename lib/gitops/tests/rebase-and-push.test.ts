@@ -32,7 +32,7 @@ describe('rebaseAndPush: never forces, replays on a moved branch', function () {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('replays the commit onto a colleague\'s unrelated push and lands it, history linear', async () => {
+  it("replays the commit onto a colleague's unrelated push and lands it, history linear", async () => {
     await localCommit((t) => t.replace('"1.4.1"', '"1.4.2"'));
     repo.pushChange('apps/billing/overlays/prod/kustomization.yaml', (t) => t.replace('1.4.0', '1.3.9'), 'roll back billing');
     const logs: string[] = [];
@@ -50,11 +50,17 @@ describe('rebaseAndPush: never forces, replays on a moved branch', function () {
     await localCommit((t) => t.replace('"1.4.1"', '"1.4.2"'));
     repo.pushChange(STAGING, (t) => t.replace('"1.4.1"', '"1.4.1-hotfix"'), 'hotfix staging');
     const tip = repo.log('%H')[0];
-    await assert.rejects(rebaseAndPush(wc, 'main', 3, () => {}), (error: Error) => {
-      assert.ok(error instanceof UserError);
-      assert.equal(error.message, `Someone changed the same lines on 'main' meanwhile (conflict in ${STAGING}); nothing was pushed. Check the branch and run the promotion again.`);
-      return true;
-    });
+    await assert.rejects(
+      rebaseAndPush(wc, 'main', 3, () => {}),
+      (error: Error) => {
+        assert.ok(error instanceof UserError);
+        assert.equal(
+          error.message,
+          `Someone changed the same lines on 'main' meanwhile (conflict in ${STAGING}); nothing was pushed. Check the branch and run the promotion again.`,
+        );
+        return true;
+      },
+    );
     assert.equal(repo.log('%H')[0], tip);
     assert.match(repo.show(STAGING), /1\.4\.1-hotfix/);
   });
@@ -71,7 +77,10 @@ describe('rebaseAndPush: never forces, replays on a moved branch', function () {
     await localCommit((t) => t.replace('"1.4.1"', '"1.4.2"'));
     const hook = path.join(repo.bare, 'hooks', 'pre-receive');
     fs.writeFileSync(hook, '#!/bin/sh\necho "branch policy: main requires a pull request" >&2\nexit 1\n', { mode: 0o755 });
-    await assert.rejects(rebaseAndPush(wc, 'main', 3, () => {}), /^UserError: git push to 'main' failed: remote: branch policy: main requires a pull request/);
+    await assert.rejects(
+      rebaseAndPush(wc, 'main', 3, () => {}),
+      /^UserError: git push to 'main' failed: remote: branch policy: main requires a pull request/,
+    );
     assert.deepEqual(repo.log(), ['seed']);
   });
 });

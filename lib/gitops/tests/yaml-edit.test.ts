@@ -22,7 +22,7 @@ describe('editYaml: only the changed values change', () => {
     assert.equal(out, KUSTOMIZATION.replace('newTag: "1.4.1"', 'newTag: "1.4.2"'));
   });
 
-  it('removes a stale key line and adds a missing one at the mapping\'s indentation', () => {
+  it("removes a stale key line and adds a missing one at the mapping's indentation", () => {
     const out = editYaml(KUSTOMIZATION, parseDocument(KUSTOMIZATION), [
       { path: ['images', 0, 'digest'], value: undefined },
       { path: ['images', 0, 'newTag'], value: '1.5.0' },
@@ -34,11 +34,15 @@ describe('editYaml: only the changed values change', () => {
 
   it('quotes a plain value that YAML would read as a number', () => {
     const text = 'image:\n  repository: acr.azurecr.io/sample-app\n  tag: latest\n';
-    assert.equal(editYaml(text, parseDocument(text), [{ path: ['image', 'tag'], value: '1.5' }]), 'image:\n  repository: acr.azurecr.io/sample-app\n  tag: "1.5"\n');
+    assert.equal(
+      editYaml(text, parseDocument(text), [{ path: ['image', 'tag'], value: '1.5' }]),
+      'image:\n  repository: acr.azurecr.io/sample-app\n  tag: "1.5"\n',
+    );
   });
 
   it('edits one document of a multi-document file without touching the others', () => {
-    const text = 'kind: Service # svc\nmetadata: {name: web}\n---\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: acr.azurecr.io/web:1.0.0 # pinned\n';
+    const text =
+      'kind: Service # svc\nmetadata: {name: web}\n---\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: acr.azurecr.io/web:1.0.0 # pinned\n';
     const [, deployment] = parseAllDocuments(text);
     const out = editYaml(text, deployment as never, [{ path: ['spec', 'template', 'spec', 'containers', 0, 'image'], value: 'acr.azurecr.io/web:1.1.0' }]);
     assert.equal(out, text.replace('web:1.0.0', 'web:1.1.0'));

@@ -19,7 +19,12 @@ contexts:
   context: {cluster: aks, user: admin}
 `;
 
-const endpoint = (parameters: Record<string, string>, url?: string): ServiceEndpoint => ({ id: 'k8s', url, authorization: { scheme: 'Kubernetes', parameters }, data: () => undefined });
+const endpoint = (parameters: Record<string, string>, url?: string): ServiceEndpoint => ({
+  id: 'k8s',
+  url,
+  authorization: { scheme: 'Kubernetes', parameters },
+  data: () => undefined,
+});
 
 describe('cluster access from a kubeconfig file or a Kubernetes service connection', () => {
   it('reads a kubeconfig file and registers its token and key, not the whole file', () => {
@@ -33,15 +38,29 @@ describe('cluster access from a kubeconfig file or a Kubernetes service connecti
 
   it('takes a service connection of kubeconfig or service-account kind, and names a missing file', () => {
     const secrets: string[] = [];
-    const fromKubeconfig = loadKubeConfig({ kind: 'serviceConnection', endpoint: endpoint({ kubeconfig: KUBECONFIG, clusterContext: 'aks' }) }, (s) => secrets.push(s));
+    const fromKubeconfig = loadKubeConfig({ kind: 'serviceConnection', endpoint: endpoint({ kubeconfig: KUBECONFIG, clusterContext: 'aks' }) }, (s) =>
+      secrets.push(s),
+    );
     assert.equal(fromKubeconfig.getCurrentUser()?.token, 'kube-token-abcdef123456');
     const serviceAccount = loadKubeConfig(
-      { kind: 'serviceConnection', endpoint: endpoint({ apitoken: Buffer.from('sa-token-987654').toString('base64'), serviceAccountCertificate: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----' }, 'https://10.0.0.1:443') },
+      {
+        kind: 'serviceConnection',
+        endpoint: endpoint(
+          {
+            apitoken: Buffer.from('sa-token-987654').toString('base64'),
+            serviceAccountCertificate: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----',
+          },
+          'https://10.0.0.1:443',
+        ),
+      },
       (s) => secrets.push(s),
     );
     assert.equal(serviceAccount.getCurrentUser()?.token, 'sa-token-987654');
     assert.equal(serviceAccount.getCurrentCluster()?.server, 'https://10.0.0.1:443');
     assert.ok(secrets.includes('sa-token-987654'));
-    assert.throws(() => loadKubeConfig({ kind: 'kubeconfigFile', path: '/nope/config' }, () => {}), /^UserError: Input 'kubeconfig': '\/nope\/config' cannot be read\./);
+    assert.throws(
+      () => loadKubeConfig({ kind: 'kubeconfigFile', path: '/nope/config' }, () => {}),
+      /^UserError: Input 'kubeconfig': '\/nope\/config' cannot be read\./,
+    );
   });
 });

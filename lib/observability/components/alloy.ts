@@ -206,8 +206,20 @@ export function alloy(o: StackOptions): K8sObject[] {
     ...agentsEndpoint(o),
     ...statelessWorkload(o, {
       component: 'alloy',
-      args: ['run', '/etc/alloy/config.alloy', '--server.http.listen-addr=0.0.0.0:12345', '--storage.path=/var/lib/alloy/data', '--stability.level=generally-available'],
-      ports: [{ name: 'http', port: 12345 }, { name: 'otlp-grpc', port: 4317 }, { name: 'otlp-http', port: 4318 }, { name: 'profiles', port: 4041 }, ...(o.otlpAgents ? [{ name: 'otlp-agents', port: 4319 }] : [])],
+      args: [
+        'run',
+        '/etc/alloy/config.alloy',
+        '--server.http.listen-addr=0.0.0.0:12345',
+        '--storage.path=/var/lib/alloy/data',
+        '--stability.level=generally-available',
+      ],
+      ports: [
+        { name: 'http', port: 12345 },
+        { name: 'otlp-grpc', port: 4317 },
+        { name: 'otlp-http', port: 4318 },
+        { name: 'profiles', port: 4041 },
+        ...(o.otlpAgents ? [{ name: 'otlp-agents', port: 4319 }] : []),
+      ],
       env: o.otlpAgents ? [secretEnv('OTLP_TOKEN', 'otlp-token')] : undefined,
       config,
       configPath: '/etc/alloy',

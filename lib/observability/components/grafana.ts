@@ -25,32 +25,111 @@ export function datasources(o: StackOptions): Record<string, unknown> {
     prune: true,
     datasources: [
       has('prometheus') && {
-        name: 'Prometheus', uid: 'prometheus', type: 'prometheus', access: 'proxy', url: 'http://prometheus:9090', isDefault: true, editable: false,
-        jsonData: { httpMethod: 'POST', ...(has('tempo') ? { exemplarTraceIdDestinations: [{ name: 'trace_id', datasourceUid: 'tempo', urlDisplayLabel: 'View trace' }] } : {}) },
+        name: 'Prometheus',
+        uid: 'prometheus',
+        type: 'prometheus',
+        access: 'proxy',
+        url: 'http://prometheus:9090',
+        isDefault: true,
+        editable: false,
+        jsonData: {
+          httpMethod: 'POST',
+          ...(has('tempo') ? { exemplarTraceIdDestinations: [{ name: 'trace_id', datasourceUid: 'tempo', urlDisplayLabel: 'View trace' }] } : {}),
+        },
       },
       has('loki') && {
-        name: 'Loki', uid: 'loki', type: 'loki', access: 'proxy', url: 'http://loki:3100', editable: false,
-        jsonData: has('tempo') ? { derivedFields: [{ name: 'TraceID', matcherRegex: '"trace_?[iI]d":"([0-9a-f]{32})"', url: '$${__value.raw}', datasourceUid: 'tempo', urlDisplayLabel: 'View trace' }, { name: 'trace_id', matcherType: 'label', matcherRegex: 'trace_id', url: '$${__value.raw}', datasourceUid: 'tempo', urlDisplayLabel: 'View trace' }] } : {},
+        name: 'Loki',
+        uid: 'loki',
+        type: 'loki',
+        access: 'proxy',
+        url: 'http://loki:3100',
+        editable: false,
+        jsonData: has('tempo')
+          ? {
+              derivedFields: [
+                {
+                  name: 'TraceID',
+                  matcherRegex: '"trace_?[iI]d":"([0-9a-f]{32})"',
+                  url: '$${__value.raw}',
+                  datasourceUid: 'tempo',
+                  urlDisplayLabel: 'View trace',
+                },
+                {
+                  name: 'trace_id',
+                  matcherType: 'label',
+                  matcherRegex: 'trace_id',
+                  url: '$${__value.raw}',
+                  datasourceUid: 'tempo',
+                  urlDisplayLabel: 'View trace',
+                },
+              ],
+            }
+          : {},
       },
       has('tempo') && {
-        name: 'Tempo', uid: 'tempo', type: 'tempo', access: 'proxy', url: 'http://tempo:3200', editable: false,
+        name: 'Tempo',
+        uid: 'tempo',
+        type: 'tempo',
+        access: 'proxy',
+        url: 'http://tempo:3200',
+        editable: false,
         jsonData: {
-          ...(has('loki') ? { tracesToLogsV2: { datasourceUid: 'loki', spanStartTimeShift: '-5m', spanEndTimeShift: '5m', filterByTraceID: true, filterBySpanID: false, tags: serviceTag }, lokiSearch: { datasourceUid: 'loki' } } : {}),
-          ...(has('pyroscope') ? { tracesToProfiles: { datasourceUid: 'pyroscope', profileTypeId: 'process_cpu:cpu:nanoseconds:cpu:nanoseconds', tags: serviceTag } } : {}),
-          ...(has('prometheus') ? { tracesToMetrics: { datasourceUid: 'prometheus', tags: serviceTag, queries: [{ name: 'Request rate', query: 'sum(rate(traces_spanmetrics_calls_total{$$__tags}[5m]))' }] }, serviceMap: { datasourceUid: 'prometheus' } } : {}),
+          ...(has('loki')
+            ? {
+                tracesToLogsV2: {
+                  datasourceUid: 'loki',
+                  spanStartTimeShift: '-5m',
+                  spanEndTimeShift: '5m',
+                  filterByTraceID: true,
+                  filterBySpanID: false,
+                  tags: serviceTag,
+                },
+                lokiSearch: { datasourceUid: 'loki' },
+              }
+            : {}),
+          ...(has('pyroscope')
+            ? { tracesToProfiles: { datasourceUid: 'pyroscope', profileTypeId: 'process_cpu:cpu:nanoseconds:cpu:nanoseconds', tags: serviceTag } }
+            : {}),
+          ...(has('prometheus')
+            ? {
+                tracesToMetrics: {
+                  datasourceUid: 'prometheus',
+                  tags: serviceTag,
+                  queries: [{ name: 'Request rate', query: 'sum(rate(traces_spanmetrics_calls_total{$$__tags}[5m]))' }],
+                },
+                serviceMap: { datasourceUid: 'prometheus' },
+              }
+            : {}),
           nodeGraph: { enabled: true },
           search: { hide: false },
           traceQuery: { timeShiftEnabled: true, spanStartTimeShift: '-30m', spanEndTimeShift: '30m' },
         },
       },
-      has('pyroscope') && { name: 'Pyroscope', uid: 'pyroscope', type: 'grafana-pyroscope-datasource', access: 'proxy', url: 'http://pyroscope:4040', editable: false },
+      has('pyroscope') && {
+        name: 'Pyroscope',
+        uid: 'pyroscope',
+        type: 'grafana-pyroscope-datasource',
+        access: 'proxy',
+        url: 'http://pyroscope:4040',
+        editable: false,
+      },
     ].filter(Boolean),
   };
 }
 
 const dashboardProvider = {
   apiVersion: 1,
-  providers: [{ name: 'gitops-stack', folder: 'GitOps Stack', type: 'file', disableDeletion: true, allowUiUpdates: false, updateIntervalSeconds: 60, options: { path: '/etc/grafana/dashboards', foldersFromFilesStructure: false } }],
+  providers: [
+    {
+      name: 'gitops-stack',
+      folder: 'GitOps Stack',
+      type: 'file',
+      disableDeletion: true,
+      allowUiUpdates: false,
+      updateIntervalSeconds: 60,
+      options: { path: '/etc/grafana/dashboards', foldersFromFilesStructure: false },
+    },
+  ],
 };
 
 export function grafanaUrl(o: StackOptions): string {
@@ -64,7 +143,12 @@ export function grafana(o: StackOptions): K8sObject[] {
     'dashboards.yaml': stringify(dashboardProvider),
     'alerting.yaml': stringify(alertingProvisioning(o)),
   });
-  const dashboards = configMap(o, 'grafana', 'grafana-dashboards', Object.fromEntries(Object.entries(DASHBOARDS).map(([file, json]) => [file, `${JSON.stringify(json, null, 2)}\n`])));
+  const dashboards = configMap(
+    o,
+    'grafana',
+    'grafana-dashboards',
+    Object.fromEntries(Object.entries(DASHBOARDS).map(([file, json]) => [file, `${JSON.stringify(json, null, 2)}\n`])),
+  );
   const objects = statefulWorkload(o, {
     component: 'grafana',
     args: [],
@@ -91,10 +175,17 @@ export function grafana(o: StackOptions): K8sObject[] {
       { name: 'GF_FEATURE_TOGGLES_ENABLE', value: 'traceToProfiles tempoSearch traceqlEditor' },
     ],
     readinessPath: '/api/health',
-    extraVolumes: [{ volume: { name: 'dashboards', configMap: { name: 'grafana-dashboards' } }, mount: { name: 'dashboards', mountPath: '/etc/grafana/dashboards', readOnly: true } }],
+    extraVolumes: [
+      {
+        volume: { name: 'dashboards', configMap: { name: 'grafana-dashboards' } },
+        mount: { name: 'dashboards', mountPath: '/etc/grafana/dashboards', readOnly: true },
+      },
+    ],
   });
   // The Service follows the chosen exposure; an Ingress is added for a host name.
-  const exposed = objects.map((object) => (object.kind === 'Service' && o.grafana.exposure === 'LoadBalancer' ? service(o, 'grafana', [{ name: 'http', port: 3000 }], 'LoadBalancer') : object));
+  const exposed = objects.map((object) =>
+    object.kind === 'Service' && o.grafana.exposure === 'LoadBalancer' ? service(o, 'grafana', [{ name: 'http', port: 3000 }], 'LoadBalancer') : object,
+  );
   const web = o.grafana.exposure === 'Ingress' ? [ingress(o, 'grafana', 'grafana', o.grafana.host!, '/', 'http')] : [];
   return [dashboards, ...exposed, ...web];
 }

@@ -13,10 +13,18 @@ export function lokiConfig(o: StackOptions): Record<string, unknown> {
       path_prefix: '/var/loki',
       replication_factor: 1,
       ring: { kvstore: { store: 'inmemory' } },
-      storage: o.storage.backend === 'azure-blob'
-        // Loki's Azure keys are account_name / account_key (Tempo's differ).
-        ? { azure: { account_name: o.storage.accountName, account_key: '${AZURE_STORAGE_KEY}', container_name: o.storage.containers.logs, use_managed_identity: false } }
-        : { filesystem: { chunks_directory: '/var/loki/chunks', rules_directory: '/var/loki/rules' } },
+      storage:
+        o.storage.backend === 'azure-blob'
+          ? // Loki's Azure keys are account_name / account_key (Tempo's differ).
+            {
+              azure: {
+                account_name: o.storage.accountName,
+                account_key: '${AZURE_STORAGE_KEY}',
+                container_name: o.storage.containers.logs,
+                use_managed_identity: false,
+              },
+            }
+          : { filesystem: { chunks_directory: '/var/loki/chunks', rules_directory: '/var/loki/rules' } },
     },
     schema_config: { configs: [{ from: '2024-04-01', store: 'tsdb', object_store: store, schema: 'v13', index: { prefix: 'index_', period: '24h' } }] },
     limits_config: { retention_period: `${o.retentionDays * 24}h`, allow_structured_metadata: true, volume_enabled: true },
@@ -32,7 +40,10 @@ export function loki(o: StackOptions): K8sObject[] {
     component: 'loki',
     // expand-env puts the storage key in from the Secret, so it never sits in the ConfigMap.
     args: ['-config.file=/etc/loki/loki.yaml', '-config.expand-env=true', '-target=all'],
-    ports: [{ name: 'http', port: 3100 }, { name: 'grpc', port: 9095 }],
+    ports: [
+      { name: 'http', port: 3100 },
+      { name: 'grpc', port: 9095 },
+    ],
     config,
     configPath: '/etc/loki',
     dataPath: '/var/loki',

@@ -7,7 +7,10 @@ export function prometheusConfig(): Record<string, unknown> {
   return {
     global: { scrape_interval: '30s', evaluation_interval: '30s' },
     // OTLP resource attributes the dashboards and alert rules group by.
-    otlp: { promote_resource_attributes: ['service.name', 'service.namespace', 'deployment.environment.name', 'k8s.namespace.name', 'k8s.pod.name'], keep_identifying_resource_attributes: true },
+    otlp: {
+      promote_resource_attributes: ['service.name', 'service.namespace', 'deployment.environment.name', 'k8s.namespace.name', 'k8s.pod.name'],
+      keep_identifying_resource_attributes: true,
+    },
     storage: { tsdb: { out_of_order_time_window: '10m' } },
   };
 }

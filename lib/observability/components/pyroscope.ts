@@ -7,10 +7,14 @@ export function pyroscopeConfig(o: StackOptions): Record<string, unknown> {
   return {
     target: 'all',
     server: { http_listen_port: 4040, grpc_listen_port: 9095 },
-    storage: o.storage.backend === 'azure-blob'
-      // Pyroscope's Azure keys follow Loki's spelling: account_name / account_key.
-      ? { backend: 'azure', azure: { account_name: o.storage.accountName, account_key: '${AZURE_STORAGE_KEY}', container_name: o.storage.containers.profiles } }
-      : { backend: 'filesystem', filesystem: { dir: '/data/shared' } },
+    storage:
+      o.storage.backend === 'azure-blob'
+        ? // Pyroscope's Azure keys follow Loki's spelling: account_name / account_key.
+          {
+            backend: 'azure',
+            azure: { account_name: o.storage.accountName, account_key: '${AZURE_STORAGE_KEY}', container_name: o.storage.containers.profiles },
+          }
+        : { backend: 'filesystem', filesystem: { dir: '/data/shared' } },
     metastore: { data_dir: '/data/metastore/data', raft: { dir: '/data/metastore/raft' } },
     limits: { compactor_blocks_retention_period: `${o.retentionDays * 24}h` },
     analytics: { reporting_enabled: false },

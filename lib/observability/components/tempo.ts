@@ -16,14 +16,20 @@ export function tempoConfig(o: StackOptions): Record<string, unknown> {
       trace: {
         wal: { path: '/var/tempo/wal' },
         ...(o.storage.backend === 'azure-blob'
-          // Tempo's Azure keys are storage_account_name / storage_account_key (Loki's differ).
-          ? { backend: 'azure', azure: { storage_account_name: o.storage.accountName, storage_account_key: '${AZURE_STORAGE_KEY}', container_name: o.storage.containers.traces } }
+          ? // Tempo's Azure keys are storage_account_name / storage_account_key (Loki's differ).
+            {
+              backend: 'azure',
+              azure: { storage_account_name: o.storage.accountName, storage_account_key: '${AZURE_STORAGE_KEY}', container_name: o.storage.containers.traces },
+            }
           : { backend: 'local', local: { path: '/var/tempo/blocks' } }),
       },
     },
     metrics_generator: {
       registry: { external_labels: { source: 'tempo' } },
-      storage: { path: '/var/tempo/generator/wal', remote_write: o.components.has('prometheus') ? [{ url: 'http://prometheus:9090/api/v1/write', send_exemplars: true }] : [] },
+      storage: {
+        path: '/var/tempo/generator/wal',
+        remote_write: o.components.has('prometheus') ? [{ url: 'http://prometheus:9090/api/v1/write', send_exemplars: true }] : [],
+      },
       traces_storage: { path: '/var/tempo/generator/traces' },
     },
     overrides: {
@@ -41,7 +47,11 @@ export function tempo(o: StackOptions): K8sObject[] {
   return statefulWorkload(o, {
     component: 'tempo',
     args: ['-config.file=/etc/tempo/tempo.yaml', '-config.expand-env=true', '-target=all'],
-    ports: [{ name: 'http', port: 3200 }, { name: 'otlp-grpc', port: 4317 }, { name: 'otlp-http', port: 4318 }],
+    ports: [
+      { name: 'http', port: 3200 },
+      { name: 'otlp-grpc', port: 4317 },
+      { name: 'otlp-http', port: 4318 },
+    ],
     config,
     configPath: '/etc/tempo',
     dataPath: '/var/tempo',

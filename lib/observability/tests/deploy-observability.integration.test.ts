@@ -23,12 +23,27 @@ describe('DeployObservability against the real control plane', function () {
   let objects: k8s.KubernetesObjectApi;
   let namespace: string;
   let storageClass: string;
-  const secrets = { grafanaAdminPassword: 'Dry-run-password-1', storageAccountKey: 'ZHJ5LXJ1bi1rZXk=', slackWebhookUrl: 'https://hooks.slack.com/services/T1/B1/dryrun' };
+  const secrets = {
+    grafanaAdminPassword: 'Dry-run-password-1',
+    storageAccountKey: 'ZHJ5LXJ1bi1rZXk=',
+    slackWebhookUrl: 'https://hooks.slack.com/services/T1/B1/dryrun',
+  };
 
   const run = async (overrides: Partial<DeployObservabilityInputs> = {}) => {
     const out: string[] = [];
     const host = new ConsoleHost({ write: (l) => out.push(l), writeError: (l) => out.push(l) });
-    const message = await deployObservability(host, baseInputs({ action: 'apply', clusterAccess: 'kubeconfigFile', kubeconfig, namespace, storageClassName: storageClass, waitTimeoutMinutes: 1, ...overrides }));
+    const message = await deployObservability(
+      host,
+      baseInputs({
+        action: 'apply',
+        clusterAccess: 'kubeconfigFile',
+        kubeconfig,
+        namespace,
+        storageClassName: storageClass,
+        waitTimeoutMinutes: 1,
+        ...overrides,
+      }),
+    );
     return { message, host, out: out.join('\n') };
   };
 
@@ -50,8 +65,15 @@ describe('DeployObservability against the real control plane', function () {
     await config.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name: dryRunNamespace } } });
     const COMPONENTS = ['loki', 'tempo', 'pyroscope', 'prometheus', 'alloy', 'grafana'];
     const subsets = Array.from({ length: 2 ** COMPONENTS.length - 1 }, (_, bits) => COMPONENTS.filter((_c, i) => (bits + 1) & (1 << i)).join(','));
-    const storages = [{ storageBackend: 'filesystem' }, { storageBackend: 'azure-blob', storageAccountName: 'stgitopsobs', storageAccountKey: secrets.storageAccountKey }] as const;
-    const exposures = [{ grafanaExposure: 'ClusterIP' }, { grafanaExposure: 'LoadBalancer' }, { grafanaExposure: 'Ingress', grafanaIngressHost: 'grafana.example.com', grafanaIngressClass: 'nginx' }] as const;
+    const storages = [
+      { storageBackend: 'filesystem' },
+      { storageBackend: 'azure-blob', storageAccountName: 'stgitopsobs', storageAccountKey: secrets.storageAccountKey },
+    ] as const;
+    const exposures = [
+      { grafanaExposure: 'ClusterIP' },
+      { grafanaExposure: 'LoadBalancer' },
+      { grafanaExposure: 'Ingress', grafanaIngressHost: 'grafana.example.com', grafanaIngressClass: 'nginx' },
+    ] as const;
     const agents = [{ otlpExposure: 'none' }, { otlpExposure: 'LoadBalancer' }, { otlpExposure: 'Ingress', otlpIngressHost: 'otlp.example.com' }] as const;
     const profiles = ['small', 'medium', 'large'] as const;
     const alerts = [{}, { alertEmailRecipients: 'ops@example.com,prod:oncall@example.com', alertSlackWebhookUrl: secrets.slackWebhookUrl }];
@@ -65,7 +87,18 @@ describe('DeployObservability against the real control plane', function () {
             for (const profile of profiles) {
               let options;
               try {
-                options = stackOptions(baseInputs({ namespace: dryRunNamespace, components, ...storage, ...exposure, ...agent, resourceProfile: profile, ...alerts[(s + e) % 2], storageClassName: 'managed-csi' }));
+                options = stackOptions(
+                  baseInputs({
+                    namespace: dryRunNamespace,
+                    components,
+                    ...storage,
+                    ...exposure,
+                    ...agent,
+                    resourceProfile: profile,
+                    ...alerts[(s + e) % 2],
+                    storageClassName: 'managed-csi',
+                  }),
+                );
               } catch {
                 continue; // refused before rendering (alloy alone, agents without alloy): tested in the render tests
               }
@@ -79,7 +112,9 @@ describe('DeployObservability against the real control plane', function () {
     assert.ok(combinations > 1000, `${combinations} combinations`);
     const results = await serverSideApply(objects, [...unique.values()], { dryRun: true, concurrency: 8 });
     assert.equal(results.length, unique.size);
-    const left = await config.makeApiClient(k8s.CoreV1Api).listNamespacedConfigMap({ namespace: dryRunNamespace, labelSelector: 'app.kubernetes.io/managed-by=gitops-stack' });
+    const left = await config
+      .makeApiClient(k8s.CoreV1Api)
+      .listNamespacedConfigMap({ namespace: dryRunNamespace, labelSelector: 'app.kubernetes.io/managed-by=gitops-stack' });
     assert.equal(left.items.length, 0, 'a dry run persists nothing');
   });
 
@@ -96,7 +131,13 @@ describe('DeployObservability against the real control plane', function () {
     assert.ok(!out.includes(password), 'the password is masked');
     const apps = config.makeApiClient(k8s.AppsV1Api);
     const sets = await apps.listNamespacedStatefulSet({ namespace });
-    assert.deepEqual(sets.items.map((s) => `${s.metadata!.name}:${s.status?.readyReplicas}`).sort(), ['grafana:1', 'loki:1', 'prometheus:1', 'pyroscope:1', 'tempo:1']);
+    assert.deepEqual(sets.items.map((s) => `${s.metadata!.name}:${s.status?.readyReplicas}`).sort(), [
+      'grafana:1',
+      'loki:1',
+      'prometheus:1',
+      'pyroscope:1',
+      'tempo:1',
+    ]);
     const secret = await config.makeApiClient(k8s.CoreV1Api).readNamespacedSecret({ name: 'observability-credentials', namespace });
     assert.equal(Buffer.from(secret.data!['grafana-admin-password'], 'base64').toString(), password);
   });
@@ -114,7 +155,12 @@ describe('DeployObservability against the real control plane', function () {
     await run();
     const core = config.makeApiClient(k8s.CoreV1Api);
     const original = await core.readNamespacedConfigMap({ name: 'loki-config', namespace });
-    await core.replaceNamespacedConfigMap({ name: 'loki-config', namespace, fieldManager: 'kubectl-edit', body: { ...original, data: { 'loki.yaml': 'auth_enabled: true\n' } } });
+    await core.replaceNamespacedConfigMap({
+      name: 'loki-config',
+      namespace,
+      fieldManager: 'kubectl-edit',
+      body: { ...original, data: { 'loki.yaml': 'auth_enabled: true\n' } },
+    });
     const { message, out } = await run();
     assert.match(message, /ready: 1 of 24 objects changed, 0 pruned\.$/);
     assert.match(out, /ConfigMap loki-config: updated/);
@@ -131,7 +177,10 @@ describe('DeployObservability against the real control plane', function () {
     const sets = await config.makeApiClient(k8s.AppsV1Api).listNamespacedStatefulSet({ namespace });
     assert.ok(!sets.items.some((s) => s.metadata!.name === 'pyroscope'));
     const claims = await config.makeApiClient(k8s.CoreV1Api).listNamespacedPersistentVolumeClaim({ namespace });
-    assert.ok(claims.items.some((c) => c.metadata!.name === 'data-pyroscope-0'), 'data kept');
+    assert.ok(
+      claims.items.some((c) => c.metadata!.name === 'data-pyroscope-0'),
+      'data kept',
+    );
   });
 
   it('fails the wait naming the workload and the reason when a pod cannot be scheduled', async () => {
@@ -139,11 +188,17 @@ describe('DeployObservability against the real control plane', function () {
     const o = stackOptions(baseInputs({ namespace: stuck, components: 'loki', storageClassName: 'no-such-class' }));
     await applyStack(objects, renderStack(o, secrets), stuck, () => undefined);
     const started = Date.now();
-    await assert.rejects(waitForRollout(config, stuck, 4000, () => undefined), (error: Error) => {
-      assert.ok(error instanceof UserError);
-      assert.match(error.message, /^Not ready after 4 s in namespace obs-stuck-[a-z0-9-]+: StatefulSet loki: pod loki-0 Pending, Unschedulable: .*persistentvolumeclaim/i);
-      return true;
-    });
+    await assert.rejects(
+      waitForRollout(config, stuck, 4000, () => undefined),
+      (error: Error) => {
+        assert.ok(error instanceof UserError);
+        assert.match(
+          error.message,
+          /^Not ready after 4 s in namespace obs-stuck-[a-z0-9-]+: StatefulSet loki: pod loki-0 Pending, Unschedulable: .*persistentvolumeclaim/i,
+        );
+        return true;
+      },
+    );
     assert.ok(Date.now() - started < 15000);
   });
 
@@ -153,7 +208,16 @@ describe('DeployObservability against the real control plane', function () {
     assert.match(message, /^Deleted \d+ objects from namespace obs-[a-z0-9-]+; the namespace and its volumes are kept\.$/);
     const managed = await objects.list('v1', 'ConfigMap', namespace, undefined, undefined, undefined, undefined, 'app.kubernetes.io/managed-by=gitops-stack');
     assert.equal(managed.items.length, 0);
-    const roles = await objects.list('rbac.authorization.k8s.io/v1', 'ClusterRole', undefined, undefined, undefined, undefined, undefined, `gitops-stack.dev/namespace=${namespace}`);
+    const roles = await objects.list(
+      'rbac.authorization.k8s.io/v1',
+      'ClusterRole',
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      `gitops-stack.dev/namespace=${namespace}`,
+    );
     assert.equal(roles.items.length, 0);
     await config.makeApiClient(k8s.CoreV1Api).readNamespace({ name: namespace });
   });
@@ -161,6 +225,9 @@ describe('DeployObservability against the real control plane', function () {
   it('names the input when the kubeconfig points at a cluster that does not answer, before applying anything', async () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'obs-')), 'kubeconfig');
     fs.writeFileSync(file, fs.readFileSync(kubeconfig, 'utf8').replace(/server: https:\/\/127\.0\.0\.1:\d+/, 'server: https://127.0.0.1:1'));
-    await assert.rejects(run({ kubeconfig: file, namespace: uniqueName('obs-unreach') }), /^UserError: Input 'kubeconfig': the cluster at https:\/\/127\.0\.0\.1:1 cannot be reached/);
+    await assert.rejects(
+      run({ kubeconfig: file, namespace: uniqueName('obs-unreach') }),
+      /^UserError: Input 'kubeconfig': the cluster at https:\/\/127\.0\.0\.1:1 cannot be reached/,
+    );
   });
 });

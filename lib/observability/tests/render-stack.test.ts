@@ -10,16 +10,44 @@ import { REDACTED, renderStack, toYaml } from '../render-stack';
 import { UserError } from '../../user-error';
 
 export const baseInputs = (overrides: Partial<DeployObservabilityInputs> = {}): DeployObservabilityInputs => ({
-  action: 'render', namespace: 'observability', components: COMPONENTS.join(','), resourceProfile: 'small', storageBackend: 'filesystem',
-  volumeSize: '10Gi', retentionDays: 14, grafanaExposure: 'ClusterIP', otlpExposure: 'none', environments: 'dev,staging,prod', waitTimeoutMinutes: 15, ...overrides,
+  action: 'render',
+  namespace: 'observability',
+  components: COMPONENTS.join(','),
+  resourceProfile: 'small',
+  storageBackend: 'filesystem',
+  volumeSize: '10Gi',
+  retentionDays: 14,
+  grafanaExposure: 'ClusterIP',
+  otlpExposure: 'none',
+  environments: 'dev,staging,prod',
+  waitTimeoutMinutes: 15,
+  ...overrides,
 });
-const azure = { storageBackend: 'azure-blob' as const, storageAccountName: 'stgitopsobs', storageAccountKey: 'c3RvcmFnZS1rZXk=', logsContainer: 'loki-chunks', tracesContainer: 'tempo-traces', profilesContainer: 'pyroscope-profiles' };
-const secrets = { grafanaAdminPassword: 'Gr4fana-admin-pw-xyz', storageAccountKey: 'c3RvcmFnZS1rZXk=AzureKey', slackWebhookUrl: 'https://hooks.slack.com/services/T000/B000/XXXXSECRET' };
-const configOf = (objects: ReturnType<typeof renderStack>, name: string, key: string) => String((objects.find((o) => o.kind === 'ConfigMap' && o.metadata!.name === name)!.data as Record<string, string>)[key]);
+const azure = {
+  storageBackend: 'azure-blob' as const,
+  storageAccountName: 'stgitopsobs',
+  storageAccountKey: 'c3RvcmFnZS1rZXk=',
+  logsContainer: 'loki-chunks',
+  tracesContainer: 'tempo-traces',
+  profilesContainer: 'pyroscope-profiles',
+};
+const secrets = {
+  grafanaAdminPassword: 'Gr4fana-admin-pw-xyz',
+  storageAccountKey: 'c3RvcmFnZS1rZXk=AzureKey',
+  slackWebhookUrl: 'https://hooks.slack.com/services/T000/B000/XXXXSECRET',
+};
+const configOf = (objects: ReturnType<typeof renderStack>, name: string, key: string) =>
+  String((objects.find((o) => o.kind === 'ConfigMap' && o.metadata!.name === name)!.data as Record<string, string>)[key]);
 
 describe('observability render', () => {
   it('is deterministic: the same inputs give byte-identical YAML', () => {
-    const inputs = baseInputs({ ...azure, grafanaExposure: 'Ingress', grafanaIngressHost: 'grafana.example.com', alertEmailRecipients: 'ops@example.com,prod:oncall@example.com', alertSlackWebhookUrl: secrets.slackWebhookUrl });
+    const inputs = baseInputs({
+      ...azure,
+      grafanaExposure: 'Ingress',
+      grafanaIngressHost: 'grafana.example.com',
+      alertEmailRecipients: 'ops@example.com,prod:oncall@example.com',
+      alertSlackWebhookUrl: secrets.slackWebhookUrl,
+    });
     const first = toYaml(renderStack(stackOptions(inputs)));
     const second = toYaml(renderStack(stackOptions({ ...inputs })));
     assert.equal(first, second);
@@ -45,10 +73,10 @@ describe('observability render', () => {
     assert.equal(Buffer.from((secret.data as Record<string, string>)['azure-storage-key'], 'base64').toString(), secrets.storageAccountKey);
     const printed = toYaml(renderStack(o));
     for (const value of Object.values(secrets)) assert.ok(!printed.includes(value));
-    assert.deepEqual(Object.values((renderStack(o).find((x) => x.kind === 'Secret')!.stringData as Record<string, string>)), [REDACTED, REDACTED, REDACTED]);
+    assert.deepEqual(Object.values(renderStack(o).find((x) => x.kind === 'Secret')!.stringData as Record<string, string>), [REDACTED, REDACTED, REDACTED]);
   });
 
-  it('uses each component\'s own Azure keys (Loki and Tempo spell them differently)', () => {
+  it("uses each component's own Azure keys (Loki and Tempo spell them differently)", () => {
     const o = stackOptions(baseInputs(azure));
     const loki = lokiConfig(o) as any;
     assert.deepEqual(Object.keys(loki.common.storage.azure).sort(), ['account_key', 'account_name', 'container_name', 'use_managed_identity']);
@@ -66,18 +94,28 @@ describe('observability render', () => {
       const set = objects.find((x) => x.kind === 'StatefulSet' && x.metadata!.name === name) as any;
       const container = set.spec.template.spec.containers[0];
       assert.ok(container.args.includes('-config.expand-env=true'), name);
-      assert.deepEqual(container.env.find((e: { name: string }) => e.name === 'AZURE_STORAGE_KEY').valueFrom.secretKeyRef, { name: 'observability-credentials', key: 'azure-storage-key' });
+      assert.deepEqual(container.env.find((e: { name: string }) => e.name === 'AZURE_STORAGE_KEY').valueFrom.secretKeyRef, {
+        name: 'observability-credentials',
+        key: 'azure-storage-key',
+      });
     }
   });
 
   it('writes the keys each version requires: Loki v13 on tsdb with compactor retention, Tempo 3 without ingester or compactor blocks', () => {
     const o = stackOptions(baseInputs({ retentionDays: 30 }));
     const loki = lokiConfig(o) as any;
-    assert.deepEqual(loki.schema_config.configs[0], { from: '2024-04-01', store: 'tsdb', object_store: 'filesystem', schema: 'v13', index: { prefix: 'index_', period: '24h' } });
+    assert.deepEqual(loki.schema_config.configs[0], {
+      from: '2024-04-01',
+      store: 'tsdb',
+      object_store: 'filesystem',
+      schema: 'v13',
+      index: { prefix: 'index_', period: '24h' },
+    });
     assert.equal(loki.limits_config.retention_period, '720h');
     assert.equal(loki.compactor.retention_enabled, true);
     const tempo = tempoConfig(o) as any;
-    for (const removed of ['ingester', 'ingester_client', 'compactor', 'metrics_generator_client']) assert.ok(!(removed in tempo), `Tempo 3 refuses '${removed}'`);
+    for (const removed of ['ingester', 'ingester_client', 'compactor', 'metrics_generator_client'])
+      assert.ok(!(removed in tempo), `Tempo 3 refuses '${removed}'`);
     assert.equal(tempo.distributor.receivers.otlp.protocols.grpc.endpoint, '0.0.0.0:4317');
     assert.equal(tempo.distributor.receivers.otlp.protocols.http.endpoint, '0.0.0.0:4318');
     assert.equal(tempo.overrides.defaults.compaction.block_retention, '720h');
@@ -89,7 +127,13 @@ describe('observability render', () => {
 
   it('forwards Alloy only to the stores that run, and gives it read-only RBAC', () => {
     const all = alloyConfig(stackOptions(baseInputs()));
-    for (const block of ['loki.source.kubernetes "pods"', 'otelcol.exporter.otlp "tempo"', 'otelcol.exporter.otlphttp "prometheus"', 'pyroscope.write "default"']) assert.ok(all.includes(block), block);
+    for (const block of [
+      'loki.source.kubernetes "pods"',
+      'otelcol.exporter.otlp "tempo"',
+      'otelcol.exporter.otlphttp "prometheus"',
+      'pyroscope.write "default"',
+    ])
+      assert.ok(all.includes(block), block);
     const lokiOnly = alloyConfig(stackOptions(baseInputs({ components: 'loki,alloy' })));
     assert.ok(lokiOnly.includes('otelcol.exporter.otlphttp "loki"'));
     assert.ok(!/tempo|prometheus|pyroscope/.test(lokiOnly), lokiOnly);
@@ -105,14 +149,26 @@ describe('observability render', () => {
     const lb = stackOptions(baseInputs({ otlpExposure: 'LoadBalancer' }));
     const objects = renderStack(lb, { ...secrets, otlpToken: 'agents-token-1234567890abcdef' });
     const agents = objects.find((x) => x.kind === 'Service' && x.metadata!.name === 'alloy-agents') as any;
-    assert.deepEqual([agents.spec.type, agents.spec.ports.map((p: { port: number }) => p.port)], ['LoadBalancer', [4319]], 'only the authenticated port is public');
+    assert.deepEqual(
+      [agents.spec.type, agents.spec.ports.map((p: { port: number }) => p.port)],
+      ['LoadBalancer', [4319]],
+      'only the authenticated port is public',
+    );
     const config = alloyConfig(lb);
     assert.match(config, /otelcol\.auth\.bearer "agents" \{\n  token = sys\.env\("OTLP_TOKEN"\)\n\}/);
-    assert.match(config, /otelcol\.receiver\.otlp "agents" \{\n  http \{\n    endpoint = "0\.0\.0\.0:4319"\n    auth     = otelcol\.auth\.bearer\.agents\.handler/);
+    assert.match(
+      config,
+      /otelcol\.receiver\.otlp "agents" \{\n  http \{\n    endpoint = "0\.0\.0\.0:4319"\n    auth     = otelcol\.auth\.bearer\.agents\.handler/,
+    );
     assert.ok(!JSON.stringify(objects.filter((x) => x.kind !== 'Secret')).includes('agents-token-1234567890abcdef'));
-    const ingress = renderStack(stackOptions(baseInputs({ otlpExposure: 'Ingress', otlpIngressHost: 'otlp.example.com' }))).find((x) => x.kind === 'Ingress' && x.metadata!.name === 'alloy-agents') as any;
+    const ingress = renderStack(stackOptions(baseInputs({ otlpExposure: 'Ingress', otlpIngressHost: 'otlp.example.com' }))).find(
+      (x) => x.kind === 'Ingress' && x.metadata!.name === 'alloy-agents',
+    ) as any;
     assert.deepEqual([ingress.spec.rules[0].host, ingress.spec.tls[0].hosts], ['otlp.example.com', ['otlp.example.com']]);
-    assert.throws(() => stackOptions(baseInputs({ otlpExposure: 'LoadBalancer', components: 'loki,grafana' })), /Input 'otlpExposure': the OTLP endpoint for agents is Alloy's/);
+    assert.throws(
+      () => stackOptions(baseInputs({ otlpExposure: 'LoadBalancer', components: 'loki,grafana' })),
+      /Input 'otlpExposure': the OTLP endpoint for agents is Alloy's/,
+    );
   });
 
   it('links the datasources both ways', () => {
@@ -125,13 +181,21 @@ describe('observability render', () => {
     assert.match('{"level":"info","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","msg":"x"}', new RegExp(byUid.loki.jsonData.derivedFields[0].matcherRegex));
     assert.equal(byUid.prometheus.jsonData.exemplarTraceIdDestinations[0].datasourceUid, 'tempo');
     const noTempo = datasources(stackOptions(baseInputs({ components: 'loki,grafana' }))).datasources as any[];
-    assert.deepEqual(noTempo.map((d) => d.uid), ['loki']);
+    assert.deepEqual(
+      noTempo.map((d) => d.uid),
+      ['loki'],
+    );
     assert.deepEqual(noTempo[0].jsonData, {}, 'no link to a datasource that does not exist');
   });
 
   it('ships dashboards that are valid Grafana JSON and query only provisioned datasources', () => {
     const uids = new Set((datasources(stackOptions(baseInputs())).datasources as { uid: string }[]).map((d) => d.uid));
-    assert.deepEqual(Object.values(DASHBOARDS).map((d) => d.title).sort(), ['Application Performance', 'Deployment Timeline', 'Pipeline Observability']);
+    assert.deepEqual(
+      Object.values(DASHBOARDS)
+        .map((d) => d.title)
+        .sort(),
+      ['Application Performance', 'Deployment Timeline', 'Pipeline Observability'],
+    );
     for (const [file, dashboard] of Object.entries(DASHBOARDS) as [string, any][]) {
       assert.match(dashboard.uid, /^[a-z0-9-]{1,40}$/, file);
       assert.ok(Number.isInteger(dashboard.schemaVersion) && dashboard.schemaVersion >= 39, file);
@@ -149,29 +213,52 @@ describe('observability render', () => {
   });
 
   it('provisions the four alert rules with folder, uid, title and a condition that names a query, routed per environment', () => {
-    const o = stackOptions(baseInputs({ alertEmailRecipients: 'platform@example.com, prod:oncall@example.com', alertSlackWebhookUrl: secrets.slackWebhookUrl }));
+    const o = stackOptions(
+      baseInputs({ alertEmailRecipients: 'platform@example.com, prod:oncall@example.com', alertSlackWebhookUrl: secrets.slackWebhookUrl }),
+    );
     const alerting = parse(configOf(renderStack(o), 'grafana-provisioning', 'alerting.yaml'));
     const [group] = alerting.groups;
     assert.equal(group.folder, 'GitOps Stack');
-    assert.deepEqual(group.rules.map((r: { title: string }) => r.title), ['Error rate above 5%', 'p95 latency above 2 s', 'Memory grew 20% in 1 hour', 'Deployment failed']);
+    assert.deepEqual(
+      group.rules.map((r: { title: string }) => r.title),
+      ['Error rate above 5%', 'p95 latency above 2 s', 'Memory grew 20% in 1 hour', 'Deployment failed'],
+    );
     for (const rule of group.rules) {
       assert.ok(rule.uid && rule.title && rule.condition, JSON.stringify(rule));
-      assert.ok(rule.data.some((d: { refId: string }) => d.refId === rule.condition), `${rule.title}: condition refers to a query`);
+      assert.ok(
+        rule.data.some((d: { refId: string }) => d.refId === rule.condition),
+        `${rule.title}: condition refers to a query`,
+      );
     }
     const threshold = (uid: string) => group.rules.find((r: { uid: string }) => r.uid === uid).data[1].model.conditions[0].evaluator.params[0];
     assert.equal(threshold('gitops-error-rate'), 0.05);
     assert.equal(threshold('gitops-latency-p95'), 2);
     assert.equal(group.rules.find((r: { uid: string }) => r.uid === 'gitops-error-rate').for, '5m');
     assert.equal(group.rules.find((r: { uid: string }) => r.uid === 'gitops-latency-p95').for, '10m');
-    const points = Object.fromEntries(alerting.contactPoints.map((c: { name: string; receivers: { type: string; settings: { addresses?: string; url?: string } }[] }) => [c.name, c.receivers]));
+    const points = Object.fromEntries(
+      alerting.contactPoints.map((c: { name: string; receivers: { type: string; settings: { addresses?: string; url?: string } }[] }) => [c.name, c.receivers]),
+    );
     assert.equal(points['gitops-stack-prod'][0].settings.addresses, 'platform@example.com;oncall@example.com');
     assert.equal(points['gitops-stack-dev'][0].settings.addresses, 'platform@example.com');
     assert.equal(points['gitops-stack-dev'][1].settings.url, '$SLACK_WEBHOOK_URL');
-    assert.deepEqual(alerting.policies[0].routes.map((r: { object_matchers: string[][] }) => r.object_matchers[0]), [['environment', '=', 'dev'], ['environment', '=', 'staging'], ['environment', '=', 'prod']]);
+    assert.deepEqual(
+      alerting.policies[0].routes.map((r: { object_matchers: string[][] }) => r.object_matchers[0]),
+      [
+        ['environment', '=', 'dev'],
+        ['environment', '=', 'staging'],
+        ['environment', '=', 'prod'],
+      ],
+    );
   });
 
   it('refuses what task.json cannot express, before anything is applied', () => {
-    assert.throws(() => stackOptions(baseInputs({ components: 'alloy,grafana' })), (e: Error) => e instanceof UserError && /Input 'components': alloy needs at least one store/.test(e.message));
-    assert.throws(() => stackOptions(baseInputs({ alertEmailRecipients: 'qa:qa@example.com' })), /Input 'alertEmailRecipients': 'qa:qa@example.com' names environment 'qa', which is not in 'environments' \(dev, staging, prod\)/);
+    assert.throws(
+      () => stackOptions(baseInputs({ components: 'alloy,grafana' })),
+      (e: Error) => e instanceof UserError && /Input 'components': alloy needs at least one store/.test(e.message),
+    );
+    assert.throws(
+      () => stackOptions(baseInputs({ alertEmailRecipients: 'qa:qa@example.com' })),
+      /Input 'alertEmailRecipients': 'qa:qa@example.com' names environment 'qa', which is not in 'environments' \(dev, staging, prod\)/,
+    );
   });
 });

@@ -37,8 +37,14 @@ describe('AzurePipelinesHost: the agent face of a task (logging commands)', () =
 
   it('sets a secret output: registered first, then an output variable marked secret', async () => {
     const out = await captured(() => new AzurePipelinesHost().setOutput('storageAccountKey', 'k3y-value-123', { secret: true }));
-    const lines = out.trim().split('\n').filter((l) => !l.startsWith('##vso[task.debug]'));
-    assert.deepEqual(lines, ['##vso[task.setsecret]k3y-value-123', '##vso[task.setvariable variable=storageAccountKey;isOutput=true;issecret=true;]k3y-value-123']);
+    const lines = out
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith('##vso[task.debug]'));
+    assert.deepEqual(lines, [
+      '##vso[task.setsecret]k3y-value-123',
+      '##vso[task.setvariable variable=storageAccountKey;isOutput=true;issecret=true;]k3y-value-123',
+    ]);
     assertNoSecretLeak(out);
   });
 
@@ -59,7 +65,9 @@ describe('AzurePipelinesHost: the agent face of a task (logging commands)', () =
   });
 
   it('registers each line of a multi-line secret, since setSecret refuses multi-line values', async () => {
-    const out = await captured(() => new AzurePipelinesHost().setSecret('-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA1\nZ9yXQ2secondline\n-----END RSA PRIVATE KEY-----'));
+    const out = await captured(() =>
+      new AzurePipelinesHost().setSecret('-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA1\nZ9yXQ2secondline\n-----END RSA PRIVATE KEY-----'),
+    );
     assert.deepEqual(out.trim().split('\n'), ['##vso[task.setsecret]MIIEpAIBAAKCAQEA1', '##vso[task.setsecret]Z9yXQ2secondline']);
   });
 });

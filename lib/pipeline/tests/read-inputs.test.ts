@@ -15,11 +15,24 @@ const definition = {
   inputs: [
     { name: 'connection', type: 'connectedService:AzureRM', label: 'Connection', required: true },
     { name: 'action', type: 'pickList', label: 'Action', required: true, defaultValue: 'plan', options: { plan: 'Plan', apply: 'Apply' } },
-    { name: 'storageAccount', type: 'string', label: 'Storage account', required: true, validation: { expression: "isMatch(value, '^[a-z0-9]{3,24}$')", message: 'must be 3-24 lowercase letters or digits' } },
+    {
+      name: 'storageAccount',
+      type: 'string',
+      label: 'Storage account',
+      required: true,
+      validation: { expression: "isMatch(value, '^[a-z0-9]{3,24}$')", message: 'must be 3-24 lowercase letters or digits' },
+    },
     { name: 'region', type: 'string', label: 'Region', validation: { expression: "isMatch(value, '^EAST', 'IgnoreCase')" } },
     { name: 'count', type: 'string', label: 'Count', defaultValue: '2', validation: { expression: 'isInRange(value, 1, 10)', message: 'must be 1 to 10' } },
     { name: 'wait', type: 'boolean', label: 'Wait', defaultValue: 'true' },
-    { name: 'timeout', type: 'string', label: 'Timeout', required: true, visibleRule: 'wait = true && action != plan', validation: { expression: 'isInRange(value, 1, 60)' } },
+    {
+      name: 'timeout',
+      type: 'string',
+      label: 'Timeout',
+      required: true,
+      visibleRule: 'wait = true && action != plan',
+      validation: { expression: 'isInRange(value, 1, 60)' },
+    },
     { name: 'url', type: 'string', label: 'URL', validation: { expression: 'isUrl(value)' } },
     { name: 'token', type: 'string', label: 'Token', properties: { isSecret: 'true' }, validation: { expression: "isMatch(value, '^[A-Za-z0-9]+$')" } },
   ],
@@ -44,7 +57,15 @@ function problems(inputs: Record<string, string>): string[] {
 describe('readInputs: task.json is the single source of input rules', () => {
   it('types values and applies defaults', () => {
     const { values } = read({ connection: 'c1', storageAccount: 'stlogs01', region: 'eastus', count: '7', url: 'https://grafana.example.com/' });
-    assert.deepEqual(values, { connection: 'c1', action: 'plan', storageAccount: 'stlogs01', region: 'eastus', count: 7, wait: true, url: 'https://grafana.example.com/' });
+    assert.deepEqual(values, {
+      connection: 'c1',
+      action: 'plan',
+      storageAccount: 'stlogs01',
+      region: 'eastus',
+      count: 7,
+      wait: true,
+      url: 'https://grafana.example.com/',
+    });
   });
 
   it('names every missing required input in task.json order, first one first', () => {
@@ -52,7 +73,9 @@ describe('readInputs: task.json is the single source of input rules', () => {
   });
 
   it('names the input, its value and the rule when a pattern fails', () => {
-    assert.deepEqual(problems({ connection: 'c', storageAccount: 'My_Logs' }), ["Input 'storageAccount' (Storage account) 'My_Logs' must be 3-24 lowercase letters or digits."]);
+    assert.deepEqual(problems({ connection: 'c', storageAccount: 'My_Logs' }), [
+      "Input 'storageAccount' (Storage account) 'My_Logs' must be 3-24 lowercase letters or digits.",
+    ]);
   });
 
   it('refuses pickList values outside the options, booleans that are not booleans, numbers out of range', () => {
@@ -66,7 +89,9 @@ describe('readInputs: task.json is the single source of input rules', () => {
 
   it('honours IgnoreCase in isMatch and checks isUrl', () => {
     assert.equal(read({ connection: 'c', storageAccount: 'abc', region: 'EastUS2' }).values.region, 'EastUS2');
-    assert.deepEqual(problems({ connection: 'c', storageAccount: 'abc', url: 'ftp://x' }), ["Input 'url' (URL) 'ftp://x' must be an absolute http or https URL."]);
+    assert.deepEqual(problems({ connection: 'c', storageAccount: 'abc', url: 'ftp://x' }), [
+      "Input 'url' (URL) 'ftp://x' must be an absolute http or https URL.",
+    ]);
   });
 
   it('requires an input only when its visibleRule shows it', () => {
@@ -103,11 +128,23 @@ describe('readInputs: task.json is the single source of input rules', () => {
     const module = { exports: {} as { default?: unknown } };
     new Function('module', 'exports', 'require', inputValidatorSource(definition))(module, module.exports, require);
     const standalone = (module.exports.default ?? module.exports) as ReturnType<typeof compileInputValidator>;
-    const cases = [{ region: 'EASTus' }, { region: 'west' }, { url: 'https://x.example/' }, { url: 'mailto:a@b' }, { count: 11 }, { wait: 'yes' }, { action: 'apply' }];
+    const cases = [
+      { region: 'EASTus' },
+      { region: 'west' },
+      { url: 'https://x.example/' },
+      { url: 'mailto:a@b' },
+      { count: 11 },
+      { wait: 'yes' },
+      { action: 'apply' },
+    ];
     for (const values of cases) {
       const runtime = compileInputValidator(definition);
       assert.equal(standalone(values), runtime(values), JSON.stringify(values));
-      assert.deepEqual(standalone.errors?.map((e) => e.instancePath), runtime.errors?.map((e) => e.instancePath), JSON.stringify(values));
+      assert.deepEqual(
+        standalone.errors?.map((e) => e.instancePath),
+        runtime.errors?.map((e) => e.instancePath),
+        JSON.stringify(values),
+      );
     }
   });
 });

@@ -117,20 +117,28 @@ describe('template expansion', () => {
   });
 
   it('keeps a whole-value expression typed and interpolates embedded ones as text', () => {
-    const out = expandFile(path.join(root, 'templates/steps/promote.yml'), { environment: 'prod', apps: ['a', 'b'], verify: false }, { root }) as { steps: { script: string }[] };
-    assert.deepEqual(out.steps.map((s) => s.script), ['echo promote a to prod', 'echo promote b to prod', 'echo skip verification']);
+    const out = expandFile(path.join(root, 'templates/steps/promote.yml'), { environment: 'prod', apps: ['a', 'b'], verify: false }, { root }) as {
+      steps: { script: string }[];
+    };
+    assert.deepEqual(
+      out.steps.map((s) => s.script),
+      ['echo promote a to prod', 'echo promote b to prod', 'echo skip verification'],
+    );
   });
 
   it('refuses parameters that break the declaration, naming the file and parameter', () => {
     const steps = path.join(root, 'templates/steps/promote.yml');
-    assert.throws(() => expandFile(steps, { environment: 'qa' }, { root }), /promote\.yml: parameter 'environment' is 'qa'; allowed values: dev, staging, prod\./);
+    assert.throws(
+      () => expandFile(steps, { environment: 'qa' }, { root }),
+      /promote\.yml: parameter 'environment' is 'qa'; allowed values: dev, staging, prod\./,
+    );
     assert.throws(() => expandFile(steps, {}, { root }), /parameter 'environment' is required and has no default/);
     assert.throws(() => expandFile(steps, { environment: 'dev', colour: 'red' }, { root }), /unexpected parameter 'colour'/);
     assert.throws(() => expandFile(steps, { environment: 'dev', verify: 'maybe' }, { root }), /parameter 'verify' must be a boolean/);
   });
 
   it('names a missing template and an else without if', () => {
-    const broken = tree({ 'p.yml': 'steps:\n  - template: nope.yml\n', 'q.yml': "steps:\n  - ${{ else }}:\n    - script: x\n" });
+    const broken = tree({ 'p.yml': 'steps:\n  - template: nope.yml\n', 'q.yml': 'steps:\n  - ${{ else }}:\n    - script: x\n' });
     assert.throws(() => expandFile(path.join(broken, 'p.yml'), {}, { root: broken }), /p\.yml: template 'nope\.yml' not found/);
     assert.throws(() => expandFile(path.join(broken, 'q.yml'), {}, { root: broken }), /'else' without a preceding 'if'/);
   });

@@ -21,12 +21,17 @@ describe('template expressions (documented Azure Pipelines semantics)', () => {
     assert.equal(e("parameters['env']"), 'Prod');
     assert.equal(e('parameters.list[1]'), 'Two');
     assert.equal(e("variables['Build.SourceBranch']"), 'refs/heads/main');
-    assert.equal(e("parameters.map[parameters.env]"), 'westeurope');
+    assert.equal(e('parameters.map[parameters.env]'), 'westeurope');
     assert.equal(e("variables['noSuch']"), null);
   });
 
   it('filters arrays with .*: a property of every item, items without it dropped', () => {
-    const context: Context = { parameters: { environments: [{ name: 'dev' }, { name: 'staging', sync: 'manual' }, { name: 'prod', sync: 'manual' }], regions: { eu: { name: 'westeurope' }, us: { name: 'eastus' } } } };
+    const context: Context = {
+      parameters: {
+        environments: [{ name: 'dev' }, { name: 'staging', sync: 'manual' }, { name: 'prod', sync: 'manual' }],
+        regions: { eu: { name: 'westeurope' }, us: { name: 'eastus' } },
+      },
+    };
     assert.deepEqual(evaluateExpression('parameters.environments.*.name', context), ['dev', 'staging', 'prod']);
     assert.deepEqual(evaluateExpression('parameters.environments.*.sync', context), ['manual', 'manual']);
     assert.equal(evaluateExpression("join(',', parameters.environments.*.name)", context), 'dev,staging,prod');
@@ -38,11 +43,11 @@ describe('template expressions (documented Azure Pipelines semantics)', () => {
     assert.equal(e("eq('ABC', 'abc')"), true);
     assert.equal(e("eq(parameters.replicas, '3')"), true);
     assert.equal(e("eq('3', parameters.replicas)"), true);
-    assert.equal(e("eq(true, 'anything')"), true, "a non-empty string is true");
+    assert.equal(e("eq(true, 'anything')"), true, 'a non-empty string is true');
     assert.equal(e("eq(1, 'abc')"), false, 'a failed cast compares unequal');
     assert.equal(e("ne(parameters.env, 'prod')"), false);
-    assert.equal(e("eq(parameters.empty, 0)"), false, "'' vs '0' as strings");
-    assert.equal(e("eq(0, parameters.empty)"), true, "'' casts to the number 0");
+    assert.equal(e('eq(parameters.empty, 0)'), false, "'' vs '0' as strings");
+    assert.equal(e('eq(0, parameters.empty)'), true, "'' casts to the number 0");
   });
 
   it('gt, ge, lt, le cast the same way and fail on what cannot be compared', () => {
@@ -80,7 +85,7 @@ describe('template expressions (documented Azure Pipelines semantics)', () => {
     assert.equal(e("replace('https://old.example/x', 'https://old.example', 'http://new')"), 'http://new/x');
     assert.deepEqual(e("split('a,b,c', ',')"), ['a', 'b', 'c']);
     assert.equal(e("lower('ABC')"), 'abc');
-    assert.equal(e("upper(parameters.env)"), 'PROD');
+    assert.equal(e('upper(parameters.env)'), 'PROD');
     assert.equal(e('length(parameters.list)'), 3);
     assert.equal(e('length(parameters.map)'), 2);
     assert.equal(e("length('four')"), 4);

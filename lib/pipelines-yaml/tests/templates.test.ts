@@ -12,8 +12,12 @@ import type { PipelineValidator } from '../validate-pipeline';
 
 type Any = any;
 const TEMPLATES = path.join(REPO_ROOT, 'templates');
-const EXAMPLES = [path.join(REPO_ROOT, 'examples', 'azure-pipelines.yml'), ...fs.readdirSync(path.join(REPO_ROOT, 'examples', 'templates')).map((f) => path.join(REPO_ROOT, 'examples', 'templates', f))];
-const templateFiles = () => ['steps', 'jobs', 'stages', 'pipelines'].flatMap((kind) => fs.readdirSync(path.join(TEMPLATES, kind)).map((f) => path.join(TEMPLATES, kind, f)));
+const EXAMPLES = [
+  path.join(REPO_ROOT, 'examples', 'azure-pipelines.yml'),
+  ...fs.readdirSync(path.join(REPO_ROOT, 'examples', 'templates')).map((f) => path.join(REPO_ROOT, 'examples', 'templates', f)),
+];
+const templateFiles = () =>
+  ['steps', 'jobs', 'stages', 'pipelines'].flatMap((kind) => fs.readdirSync(path.join(TEMPLATES, kind)).map((f) => path.join(TEMPLATES, kind, f)));
 
 describe('pipeline templates, expanded and validated as Azure Pipelines would', function () {
   this.timeout(60000);
@@ -34,7 +38,11 @@ describe('pipeline templates, expanded and validated as Azure Pipelines would', 
     const used = new Set<string>();
     const collect = (file: string) => {
       for (const match of fs.readFileSync(file, 'utf8').matchAll(/template: ([^\s@]+)/g)) {
-        const target = match[1].startsWith('/') ? path.join(REPO_ROOT, match[1]) : match[1].startsWith('templates/') ? path.join(REPO_ROOT, match[1]) : path.resolve(path.dirname(file), match[1]);
+        const target = match[1].startsWith('/')
+          ? path.join(REPO_ROOT, match[1])
+          : match[1].startsWith('templates/')
+            ? path.join(REPO_ROOT, match[1])
+            : path.resolve(path.dirname(file), match[1]);
         if (!used.has(target)) {
           used.add(target);
           collect(target);
@@ -53,17 +61,26 @@ describe('pipeline templates, expanded and validated as Azure Pipelines would', 
 
   it('the team pipeline is resources + extends: CI into dev, then one gated deployment stage per environment', () => {
     const { expanded } = preview(EXAMPLES[0]) as { expanded: Any };
-    assert.deepEqual(expanded.stages.map((s: Any) => s.stage), ['ci', 'promote_staging', 'promote_prod']);
+    assert.deepEqual(
+      expanded.stages.map((s: Any) => s.stage),
+      ['ci', 'promote_staging', 'promote_prod'],
+    );
     const ci = expanded.stages[0].jobs[0];
     const tasks = steps(ci).map((s: Any) => s.task ?? s.bash ?? s.script ?? s.checkout);
-    assert.deepEqual(tasks.filter((t: string) => /@\d+$/.test(t)), ['NodeTool@0', 'Docker@2', 'PromoteEnv@0']);
+    assert.deepEqual(
+      tasks.filter((t: string) => /@\d+$/.test(t)),
+      ['NodeTool@0', 'Docker@2', 'PromoteEnv@0'],
+    );
     const promoteDev = steps(ci).find((s: Any) => s.task === 'PromoteEnv@0');
     assert.deepEqual([promoteDev.inputs.image, promoteDev.inputs.targetEnvironment], ['$(image.ref)', 'dev']);
     const prod = expanded.stages[2];
-    assert.deepEqual(prod.jobs.map((j: Any) => j.job ?? j.deployment), ['approve', 'promote_prod']);
+    assert.deepEqual(
+      prod.jobs.map((j: Any) => j.job ?? j.deployment),
+      ['approve', 'promote_prod'],
+    );
     assert.equal(prod.jobs[0].pool, 'server', 'manual validation runs agentless');
     assert.equal(prod.jobs[0].steps[0].inputs.notifyUsers, 'release-managers@contoso.com');
-    assert.equal(prod.jobs[1].environment, 'prod', 'the environment\'s approvals and checks gate the deployment job');
+    assert.equal(prod.jobs[1].environment, 'prod', "the environment's approvals and checks gate the deployment job");
     const promoteProd = steps(prod.jobs[1]).find((s: Any) => s.task === 'PromoteEnv@0');
     assert.deepEqual([promoteProd.inputs.promotionOrder, promoteProd.inputs.targetEnvironment, promoteProd.inputs.verify], ['dev,staging,prod', 'prod', true]);
     assert.equal(expanded.stages[1].jobs.length, 1, 'staging has no manual validation configured');
@@ -71,22 +88,35 @@ describe('pipeline templates, expanded and validated as Azure Pipelines would', 
 
   it('bootstrap wires ProvisionAks outputs into DeployObservability and ArgoCDRegister in one job', () => {
     const { expanded } = preview(path.join(REPO_ROOT, 'examples', 'templates', 'pipeline-with-bootstrap.yml')) as { expanded: Any };
-    assert.deepEqual(expanded.stages.map((s: Any) => s.stage), ['bootstrap', 'ci', 'promote_prod', 'trace']);
+    assert.deepEqual(
+      expanded.stages.map((s: Any) => s.stage),
+      ['bootstrap', 'ci', 'promote_prod', 'trace'],
+    );
     assert.deepEqual(expanded.stages[1].dependsOn, ['bootstrap']);
     const trace = expanded.stages[3];
-    assert.deepEqual([trace.condition, trace.dependsOn], ['always()', ['bootstrap', 'ci', 'promote_prod']], 'the run export waits for every stage, failed or not');
+    assert.deepEqual(
+      [trace.condition, trace.dependsOn],
+      ['always()', ['bootstrap', 'ci', 'promote_prod']],
+      'the run export waits for every stage, failed or not',
+    );
     assert.equal(trace.jobs[0].steps[1].task, 'ExportPipelineTrace@0');
     const [provision, observability, argocd] = steps(expanded.stages[0].jobs[0]).filter((s: Any) => s.task);
-    assert.deepEqual([provision.task, provision.name, observability.task, argocd.task], ['ProvisionAks@0', 'provision', 'DeployObservability@0', 'ArgoCDRegister@0']);
+    assert.deepEqual(
+      [provision.task, provision.name, observability.task, argocd.task],
+      ['ProvisionAks@0', 'provision', 'DeployObservability@0', 'ArgoCDRegister@0'],
+    );
     assert.equal(observability.inputs.kubeconfig, '$(provision.kubeconfigPath)');
     assert.equal(observability.inputs.storageAccountKey, '$(provision.storageAccountKey)');
     assert.equal(observability.inputs.environments, 'dev,prod');
-    assert.deepEqual(parse(argocd.inputs.environments), [{ name: 'dev', namespace: 'sample-app-dev' }, { name: 'prod', namespace: 'sample-app-prod', sync: 'manual' }]);
+    assert.deepEqual(parse(argocd.inputs.environments), [
+      { name: 'dev', namespace: 'sample-app-dev' },
+      { name: 'prod', namespace: 'sample-app-prod', sync: 'manual' },
+    ]);
     const build = steps(expanded.stages[1].jobs[0]).find((s: Any) => s.task === 'AzureCLI@2');
     assert.equal(build.name, 'image', 'az acr build records the digest as image.ref too');
   });
 
-  it('a typo in a template is reported once, at that template\'s file and line', () => {
+  it("a typo in a template is reported once, at that template's file and line", () => {
     const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'templates-'));
     fs.cpSync(TEMPLATES, path.join(copy, 'templates'), { recursive: true });
     fs.mkdirSync(path.join(copy, 'examples'));
@@ -105,7 +135,10 @@ describe('pipeline templates, expanded and validated as Azure Pipelines would', 
     const file = path.join(dir, 'azure-pipelines.yml');
     fs.writeFileSync(file, 'steps:\n  - script: echo hi\n  - task: PromoteEnvv@0\n    inputs:\n      apps: a\n');
     assert.deepEqual(preview(file).problems, [{ file, line: 3, at: 'steps[1].task', message: "unknown task 'PromoteEnvv@0'" }]);
-    fs.writeFileSync(file, `steps:\n  - template: /templates/steps/promote.yml\n    parameters:\n      apps: a\n      targetEnvironment: dev\n      configRepoUrl: https://x\n      mode: merge\n`);
+    fs.writeFileSync(
+      file,
+      `steps:\n  - template: /templates/steps/promote.yml\n    parameters:\n      apps: a\n      targetEnvironment: dev\n      configRepoUrl: https://x\n      mode: merge\n`,
+    );
     assert.throws(() => preview(file), /steps\/promote\.yml: parameter 'mode' is 'merge'; allowed values: push, pull-request\./);
   });
 });

@@ -39,27 +39,48 @@ describe('pipeline validation against the official schema, extended with our tas
     const typo = pipeline({ task: 'PromoteEnv@0', inputs: { configRepoUrll: 'https://x', apps: 'a', targetEnvironment: 'staging' } });
     assert.deepEqual(validatePipeline(cached, typo), validatePipeline(validate, typo));
     assert.deepEqual(validatePipeline(cached, pipeline({ script: 'echo hi' })), []);
-    const changedTask = { ...TASK_DEFINITIONS['promote-env'], inputs: [...TASK_DEFINITIONS['promote-env'].inputs, { name: 'newInput', type: 'string', label: 'New', required: false }] };
+    const changedTask = {
+      ...TASK_DEFINITIONS['promote-env'],
+      inputs: [...TASK_DEFINITIONS['promote-env'].inputs, { name: 'newInput', type: 'string', label: 'New', required: false }],
+    };
     assert.equal(withCache(() => loadPipelineValidator(file, [changedTask])).fromCache, false, 'a changed task.json is a new cache entry');
   });
 
   it('accepts a pipeline that uses our task with valid inputs', () => {
-    assert.deepEqual(validatePipeline(validate, pipeline({ task: 'PromoteEnv@0', inputs: { configRepoUrl: 'https://x', apps: 'sample-app', targetEnvironment: 'staging', verify: false } })), []);
+    assert.deepEqual(
+      validatePipeline(
+        validate,
+        pipeline({ task: 'PromoteEnv@0', inputs: { configRepoUrl: 'https://x', apps: 'sample-app', targetEnvironment: 'staging', verify: false } }),
+      ),
+      [],
+    );
   });
 
   it('reports one clear problem for a misspelled input of ours', () => {
-    const problems = validatePipeline(validate, pipeline({ task: 'PromoteEnv@0', inputs: { configRepoUrll: 'https://x', apps: 'a', targetEnvironment: 'staging' } }));
+    const problems = validatePipeline(
+      validate,
+      pipeline({ task: 'PromoteEnv@0', inputs: { configRepoUrll: 'https://x', apps: 'a', targetEnvironment: 'staging' } }),
+    );
     assert.deepEqual(strip(problems), [{ at: 'stages[0].jobs[0].steps[1].inputs', message: "unknown property 'configRepoUrll'" }]);
   });
 
   it('reports one clear problem for a misspelled pipeline key, not every anyOf alternative', () => {
     const problems = validatePipeline(validate, { trigger: ['main'], stages: [{ stage: 'dev', jobs: [{ job: 'a', stepz: [{ script: 'echo hi' }] }] }] });
     assert.ok(problems.length >= 1 && problems.length <= 3, JSON.stringify(problems));
-    assert.ok(problems.some((p) => p.at === 'stages[0].jobs[0]' && p.message === "unknown property 'stepz'"), JSON.stringify(problems));
+    assert.ok(
+      problems.some((p) => p.at === 'stages[0].jobs[0]' && p.message === "unknown property 'stepz'"),
+      JSON.stringify(problems),
+    );
   });
 
   it('names a value outside a pickList of ours', () => {
-    const problems = validatePipeline(validate, pipeline({ task: 'ProvisionAks@0', inputs: { azureSubscription: 'c', action: 'deploy', resourceGroup: 'rg', location: 'eastus', clusterName: 'c', registryName: 'acrname' } }));
+    const problems = validatePipeline(
+      validate,
+      pipeline({
+        task: 'ProvisionAks@0',
+        inputs: { azureSubscription: 'c', action: 'deploy', resourceGroup: 'rg', location: 'eastus', clusterName: 'c', registryName: 'acrname' },
+      }),
+    );
     assert.deepEqual(strip(problems), [{ at: 'stages[0].jobs[0].steps[1].inputs.action', message: 'must be one of: plan, apply, destroy' }]);
   });
 });

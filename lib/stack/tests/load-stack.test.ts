@@ -23,26 +23,44 @@ describe('stack file', () => {
     assert.equal(stack.azure.location, 'eastus');
     assert.equal(stack.cluster.name, 'aks-gitops-cluster');
     assert.deepEqual(stack.cluster.nodePool, { count: 2, vmSize: 'Standard_DC2s_v3' });
-    assert.deepEqual(stack.environments.map((e) => [e.name, e.slackChannel]), [
-      ['dev', '#dev-deployments'],
-      ['staging', '#staging-deployments'],
-      ['prod', '#prod-deployments'],
-    ]);
+    assert.deepEqual(
+      stack.environments.map((e) => [e.name, e.slackChannel]),
+      [
+        ['dev', '#dev-deployments'],
+        ['staging', '#staging-deployments'],
+        ['prod', '#prod-deployments'],
+      ],
+    );
     assert.ok(stack.environments.every((e) => (e.email ?? []).length > 0));
   });
 
   it('points at the line and column of a bad field, with its path and rule', () => {
     const message = refusal(example().replace('accountName: stgitopsobs', 'accountName: My_Logs'));
-    const line = example().split('\n').findIndex((l) => l.includes('accountName: stgitopsobs')) + 1;
+    const line =
+      example()
+        .split('\n')
+        .findIndex((l) => l.includes('accountName: stgitopsobs')) + 1;
     assert.equal(message, `stack.yaml:${line}:16: storage.accountName must match ^[a-z0-9]{3,24}$`);
   });
 
   it('reports every problem at once: missing, unknown and mistyped fields', () => {
-    const text = example().replace('  location: eastus\n', '').replace('    count: 2', '    count: two').replace('  sku: Standard\n', '  sku: Standard\n  adminUser: me\n');
+    const text = example()
+      .replace('  location: eastus\n', '')
+      .replace('    count: 2', '    count: two')
+      .replace('  sku: Standard\n', '  sku: Standard\n  adminUser: me\n');
     const lines = refusal(text).split('\n');
-    assert.ok(lines.some((l) => /^stack\.yaml:\d+:\d+: azure\.location is required$/.test(l)), lines.join('\n'));
-    assert.ok(lines.some((l) => /^stack\.yaml:\d+:\d+: cluster\.nodePool\.count must be integer$/.test(l)), lines.join('\n'));
-    assert.ok(lines.some((l) => /^stack\.yaml:\d+:\d+: registry: unknown field 'adminUser'$/.test(l)), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => /^stack\.yaml:\d+:\d+: azure\.location is required$/.test(l)),
+      lines.join('\n'),
+    );
+    assert.ok(
+      lines.some((l) => /^stack\.yaml:\d+:\d+: cluster\.nodePool\.count must be integer$/.test(l)),
+      lines.join('\n'),
+    );
+    assert.ok(
+      lines.some((l) => /^stack\.yaml:\d+:\d+: registry: unknown field 'adminUser'$/.test(l)),
+      lines.join('\n'),
+    );
   });
 
   it('names the environment index of a bad Slack channel and refuses duplicate environments', () => {
@@ -57,14 +75,17 @@ describe('stack file', () => {
   it('plans six steps whose inputs pass each task.json, secrets only as variable references', async () => {
     const registered: string[] = [];
     const steps = await planStack(loadStack(EXAMPLE), { setSecret: (s) => registered.push(s) }, path.dirname(EXAMPLE));
-    assert.deepEqual(steps.map((s) => s.title), [
-      'ProvisionAks',
-      'DeployObservability',
-      'ArgoCDRegister sample-app',
-      'PromoteEnv new image -> dev',
-      'PromoteEnv dev -> staging (after approval)',
-      'PromoteEnv staging -> prod (after approval)',
-    ]);
+    assert.deepEqual(
+      steps.map((s) => s.title),
+      [
+        'ProvisionAks',
+        'DeployObservability',
+        'ArgoCDRegister sample-app',
+        'PromoteEnv new image -> dev',
+        'PromoteEnv dev -> staging (after approval)',
+        'PromoteEnv staging -> prod (after approval)',
+      ],
+    );
     const provision = steps[0].inputs;
     assert.equal(provision.nodeCount, 2);
     assert.equal(provision.storageContainers, 'loki-chunks,tempo-traces,pyroscope-profiles');
@@ -72,7 +93,10 @@ describe('stack file', () => {
     assert.deepEqual(registered, [], 'no literal secret in the example');
     assert.ok(steps[5].actions[0].includes('apps/sample-app/overlays/prod'));
     assert.equal(steps[3].diff, undefined, 'the image CI builds is not known at plan time');
-    assert.match(steps[4].diff!, /^diff --git a\/apps\/sample-app\/overlays\/staging\/kustomization\.yaml .*\n-    newTag: "1\.4\.1"\n\+    newTag: "1\.4\.2"\n/s);
+    assert.match(
+      steps[4].diff!,
+      /^diff --git a\/apps\/sample-app\/overlays\/staging\/kustomization\.yaml .*\n-    newTag: "1\.4\.1"\n\+    newTag: "1\.4\.2"\n/s,
+    );
     assert.match(steps[5].diff!, /-    newTag: "1\.4\.0"\n\+    newTag: "1\.4\.1"\n/);
   });
 

@@ -12,7 +12,13 @@ const environments = stringify([
 
 describe('ArgoCDRegister L0 (the shipped bundle)', function () {
   this.timeout(60000);
-  const base = { configRepoUrl: 'https://dev.azure.com/contoso/gitops/_git/config-repo', project: 'sample-app', appName: 'sample-app', environments, syncAndWait: 'false' };
+  const base = {
+    configRepoUrl: 'https://dev.azure.com/contoso/gitops/_git/config-repo',
+    project: 'sample-app',
+    appName: 'sample-app',
+    environments,
+    syncAndWait: 'false',
+  };
 
   it('fails cleanly naming the first missing required input', async () => {
     const run = await runL0({ task: 'argocd-register' });
@@ -21,9 +27,15 @@ describe('ArgoCDRegister L0 (the shipped bundle)', function () {
   });
 
   it('refuses a repo URL that is not http(s) or ssh, and a Slack channel without a token, before touching the cluster', async () => {
-    const url = await runL0({ task: 'argocd-register', inputs: { ...base, kubeconfig: '/nonexistent', configRepoUrl: 'ftp://example.com/repo', configRepoToken: 'x' } });
+    const url = await runL0({
+      task: 'argocd-register',
+      inputs: { ...base, kubeconfig: '/nonexistent', configRepoUrl: 'ftp://example.com/repo', configRepoToken: 'x' },
+    });
     assert.match(url.errorIssues[0], /^Input 'configRepoUrl' \(Config repository URL\) 'ftp:\/\/example\.com\/repo' must be an http\(s\), ssh or scp-style/);
-    const slack = await runL0({ task: 'argocd-register', inputs: { ...base, kubeconfig: '/nonexistent', configRepoToken: 'pat-123456789', smtpHost: 'smtp.example.com', smtpFrom: 'a@example.com' } });
+    const slack = await runL0({
+      task: 'argocd-register',
+      inputs: { ...base, kubeconfig: '/nonexistent', configRepoToken: 'pat-123456789', smtpHost: 'smtp.example.com', smtpFrom: 'a@example.com' },
+    });
     assert.equal(slack.errorIssues[0], "Environments dev name a Slack channel, but 'slackToken' is empty.");
   });
 
@@ -36,7 +48,15 @@ describe('ArgoCDRegister L0 (the shipped bundle)', function () {
     const secrets = { configRepoToken: 'pat-0123456789abcdefghijklmnop', slackToken: 'xoxb-123-456-slackbottoken', smtpPassword: 'Smtp-Pa55word!' };
     const run = await runL0({
       task: 'argocd-register',
-      inputs: { ...base, ...secrets, kubeconfig: cluster.kubeconfig, argocdNamespace: namespace, smtpHost: 'smtp.example.com', smtpUsername: 'argocd@example.com', smtpFrom: 'argocd@example.com' },
+      inputs: {
+        ...base,
+        ...secrets,
+        kubeconfig: cluster.kubeconfig,
+        argocdNamespace: namespace,
+        smtpHost: 'smtp.example.com',
+        smtpUsername: 'argocd@example.com',
+        smtpFrom: 'argocd@example.com',
+      },
       secrets: [...Object.values(secrets), cluster.token],
     });
     assert.equal(run.succeeded, true, run.stdout);

@@ -27,7 +27,14 @@ describe('DeployObservability L0 (the shipped bundle)', function () {
   it('names every bad input and its rule at once, before touching any cluster', async () => {
     const run = await runL0({
       task: 'deploy-observability',
-      inputs: { kubeconfig: '/nonexistent/kubeconfig', namespace: 'Observability_NS', storageBackend: 's3', volumeSize: '10GB', retentionDays: '0', components: 'loki,jaeger' },
+      inputs: {
+        kubeconfig: '/nonexistent/kubeconfig',
+        namespace: 'Observability_NS',
+        storageBackend: 's3',
+        volumeSize: '10GB',
+        retentionDays: '0',
+        components: 'loki,jaeger',
+      },
     });
     const lines = run.errorIssues[0].split('\n');
     assert.equal(lines.length, 5, run.errorIssues[0]);
@@ -41,7 +48,14 @@ describe('DeployObservability L0 (the shipped bundle)', function () {
   it('render prints the manifests without a cluster and without any secret value', async () => {
     const run = await runL0({
       task: 'deploy-observability',
-      inputs: { action: 'render', storageBackend: 'azure-blob', storageAccountName: 'stgitopsobs', storageAccountKey: key, grafanaAdminPassword: 'Render-Pa55word', alertSlackWebhookUrl: slack },
+      inputs: {
+        action: 'render',
+        storageBackend: 'azure-blob',
+        storageAccountName: 'stgitopsobs',
+        storageAccountKey: key,
+        grafanaAdminPassword: 'Render-Pa55word',
+        alertSlackWebhookUrl: slack,
+      },
       secrets: [key, 'Render-Pa55word', slack],
     });
     assert.equal(run.succeeded, true, run.stdout);
@@ -59,11 +73,21 @@ describe('DeployObservability L0 (the shipped bundle)', function () {
     await createVolumes(config, namespace, 3);
     const run = await runL0({
       task: 'deploy-observability',
-      inputs: { kubeconfig: cluster.kubeconfig, namespace, components: 'loki,alloy,grafana', storageClassName: namespace, alertSlackWebhookUrl: slack, waitTimeoutMinutes: '2' },
+      inputs: {
+        kubeconfig: cluster.kubeconfig,
+        namespace,
+        components: 'loki,alloy,grafana',
+        storageClassName: namespace,
+        alertSlackWebhookUrl: slack,
+        waitTimeoutMinutes: '2',
+      },
       secrets: [cluster.token, slack],
     });
     assert.equal(run.succeeded, true, run.stdout);
-    assert.match(run.stdout, /##vso\[task\.setvariable variable=grafanaUrl;isOutput=true;issecret=false;\]http:\/\/grafana\.obs-l0-[a-z0-9-]+\.svc\.cluster\.local:3000\//);
+    assert.match(
+      run.stdout,
+      /##vso\[task\.setvariable variable=grafanaUrl;isOutput=true;issecret=false;\]http:\/\/grafana\.obs-l0-[a-z0-9-]+\.svc\.cluster\.local:3000\//,
+    );
     assert.match(run.stdout, /##vso\[task\.setvariable variable=grafanaAdminPassword;isOutput=true;issecret=true;\]/);
     assert.match(run.stdout, /##vso\[task\.uploadsummary\]/);
     const secret = await config.makeApiClient(k8s.CoreV1Api).readNamespacedSecret({ name: 'observability-credentials', namespace });
@@ -71,6 +95,7 @@ describe('DeployObservability L0 (the shipped bundle)', function () {
     assert.ok(run.stdout.includes(`##vso[task.setsecret]${password}`), 'registered before use');
     // The agent masks these two commands' values; anywhere else would be a leak.
     const printed = run.stdout.split(`##vso[task.setsecret]${password}`).join('').split(`issecret=true;]${password}`).join('');
-    for (const form of [password, secret.data!['grafana-admin-password'], encodeURIComponent(password)]) assert.ok(!printed.includes(form), 'the generated password is never printed');
+    for (const form of [password, secret.data!['grafana-admin-password'], encodeURIComponent(password)])
+      assert.ok(!printed.includes(form), 'the generated password is never printed');
   });
 });

@@ -14,7 +14,14 @@ const outputs = (stdout: string) =>
 describe('PromoteEnv L0 (the shipped bundle)', function () {
   this.timeout(120000);
   let repo: ConfigRepoFixture;
-  const base = () => ({ configRepoUrl: repo.url, repoAuth: 'none', apps: 'sample-app', sourceEnvironment: 'dev', targetEnvironment: 'staging', verify: 'false' });
+  const base = () => ({
+    configRepoUrl: repo.url,
+    repoAuth: 'none',
+    apps: 'sample-app',
+    sourceEnvironment: 'dev',
+    targetEnvironment: 'staging',
+    verify: 'false',
+  });
 
   beforeEach(() => {
     repo = createConfigRepo(['sample-app', 'web']);
@@ -23,7 +30,12 @@ describe('PromoteEnv L0 (the shipped bundle)', function () {
   // Azure Repos (git and the pull request REST API) in front of this test's config repo.
   const ADO_TOKEN = 'job-access-token-for-pull-requests';
   async function withAzureDevOps(body: (repoUrl: string) => Promise<void>): Promise<void> {
-    const ado = await startFakeServer(path.join(REPO_ROOT, 'out', 'test', 'fakes', 'azure-devops.js'), { organization: 'contoso', project: 'gitops', projectRoot: path.dirname(repo.bare), token: ADO_TOKEN });
+    const ado = await startFakeServer(path.join(REPO_ROOT, 'out', 'test', 'fakes', 'azure-devops.js'), {
+      organization: 'contoso',
+      project: 'gitops',
+      projectRoot: path.dirname(repo.bare),
+      token: ADO_TOKEN,
+    });
     try {
       await body(`${ado.url}/contoso/gitops/_git/config-repo`);
     } finally {
@@ -39,14 +51,28 @@ describe('PromoteEnv L0 (the shipped bundle)', function () {
   });
 
   it('reports an unexpected error in one line, with a stack in the debug log that names the TypeScript source', async () => {
-    const run = await runL0({ task: 'promote-env', inputs: base(), variables: { 'System.Debug': 'true' }, fault: { module: 'node:child_process', name: 'execFile' } });
+    const run = await runL0({
+      task: 'promote-env',
+      inputs: base(),
+      variables: { 'System.Debug': 'true' },
+      fault: { module: 'node:child_process', name: 'execFile' },
+    });
     assert.equal(run.failed, true);
-    assert.equal(run.errorIssues[0], 'Unexpected error: injected fault in node:child_process.execFile. Run with System.Debug=true for details, and report it if it persists.');
+    assert.equal(
+      run.errorIssues[0],
+      'Unexpected error: injected fault in node:child_process.execFile. Run with System.Debug=true for details, and report it if it persists.',
+    );
     // The agent's debug command carries the stack with its newlines escaped.
     const debug = run.stdout.split('\n').find((l) => l.startsWith('##vso[task.debug]TypeError: injected fault'));
     const stack = (debug ?? '').replace(/%0A/g, '\n').split('\n').slice(1);
-    assert.ok(stack.some((l) => /^ {4}at .*\blib\/gitops\/git\.ts:\d+:\d+\)?$/.test(l)), `a frame in lib/gitops/git.ts: ${stack.join('\n')}`);
-    assert.ok(stack.some((l) => /\blib\/gitops\/promote\.ts:\d+:\d+/.test(l)), 'and the caller in promote.ts');
+    assert.ok(
+      stack.some((l) => /^ {4}at .*\blib\/gitops\/git\.ts:\d+:\d+\)?$/.test(l)),
+      `a frame in lib/gitops/git.ts: ${stack.join('\n')}`,
+    );
+    assert.ok(
+      stack.some((l) => /\blib\/gitops\/promote\.ts:\d+:\d+/.test(l)),
+      'and the caller in promote.ts',
+    );
     assert.ok(!stack.some((l) => /index(\.library)?\.js:/.test(l)), 'no frame left pointing at a minified bundle');
   });
 
@@ -59,14 +85,27 @@ describe('PromoteEnv L0 (the shipped bundle)', function () {
   });
 
   it('pushes one commit and sets its outputs; the second run changes nothing', async () => {
-    const run = await runL0({ task: 'promote-env', inputs: base(), variables: { 'Build.BuildId': '42', 'Build.BuildNumber': '20261126.7', 'Build.RequestedFor': 'Jane Doe', 'System.CollectionUri': 'https://dev.azure.com/contoso/', 'System.TeamProject': 'gitops' } });
+    const run = await runL0({
+      task: 'promote-env',
+      inputs: base(),
+      variables: {
+        'Build.BuildId': '42',
+        'Build.BuildNumber': '20261126.7',
+        'Build.RequestedFor': 'Jane Doe',
+        'System.CollectionUri': 'https://dev.azure.com/contoso/',
+        'System.TeamProject': 'gitops',
+      },
+    });
     assert.equal(run.succeeded, true, run.stdout);
     const out = outputs(run.stdout);
     assert.equal(out.changed, 'true');
     assert.equal(out.commitSha, repo.log('%H')[0]);
     assert.equal(out.previousImage, 'acr.azurecr.io/sample-app:1.4.1');
     assert.equal(out.promotedImage, 'acr.azurecr.io/sample-app:1.4.2');
-    assert.match(repo.log('%B').join('\n'), /Build-Id: 20261126\.7\nRun-Url: https:\/\/dev\.azure\.com\/contoso\/gitops\/_build\/results\?buildId=42\nRequested-By: Jane Doe/);
+    assert.match(
+      repo.log('%B').join('\n'),
+      /Build-Id: 20261126\.7\nRun-Url: https:\/\/dev\.azure\.com\/contoso\/gitops\/_build\/results\?buildId=42\nRequested-By: Jane Doe/,
+    );
     assert.match(run.stdout, /##vso\[task\.uploadsummary\]/);
 
     const again = await runL0({ task: 'promote-env', inputs: base() });
@@ -142,8 +181,15 @@ describe('PromoteEnv L0 (the shipped bundle)', function () {
       const config = new k8s.KubeConfig();
       config.loadFromFile(kubeconfig);
       await k8s.KubernetesObjectApi.makeApiClient(config).create({
-        apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'sample-app-staging', namespace },
-        spec: { project: 'default', source: { repoURL: url, path: 'apps/sample-app/overlays/staging', targetRevision: 'main' }, destination: { server: 'https://kubernetes.default.svc', namespace: 'sample-app-staging' }, syncPolicy: { automated: {} } },
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Application',
+        metadata: { name: 'sample-app-staging', namespace },
+        spec: {
+          project: 'default',
+          source: { repoURL: url, path: 'apps/sample-app/overlays/staging', targetRevision: 'main' },
+          destination: { server: 'https://kubernetes.default.svc', namespace: 'sample-app-staging' },
+          syncPolicy: { automated: {} },
+        },
       } as k8s.KubernetesObject);
     }
 
@@ -153,7 +199,10 @@ describe('PromoteEnv L0 (the shipped bundle)', function () {
       const grafana = await startFakeServer(path.join(REPO_ROOT, 'out', 'test', 'fakes', 'grafana.js'), { token: grafanaToken });
       try {
         const started = Date.now();
-        const run = await runL0({ task: 'promote-env', inputs: { ...base(), verify: 'true', kubeconfig, argocdNamespace: namespace, timeoutMinutes: '1', grafanaUrl: grafana.url, grafanaToken } });
+        const run = await runL0({
+          task: 'promote-env',
+          inputs: { ...base(), verify: 'true', kubeconfig, argocdNamespace: namespace, timeoutMinutes: '1', grafanaUrl: grafana.url, grafanaToken },
+        });
         assert.equal(run.succeeded, true, run.stdout);
         assert.match(run.stdout, /health Healthy/);
         assert.equal(outputs(run.stdout).rolledBack, undefined);
@@ -171,7 +220,17 @@ describe('PromoteEnv L0 (the shipped bundle)', function () {
         await registerApp(repo.url);
         const run = await runL0({
           task: 'promote-env',
-          inputs: { ...base(), configRepoUrl, repoAuth: 'systemAccessToken', mode: 'pull-request', prAutoComplete: 'true', verify: 'true', kubeconfig, argocdNamespace: namespace, timeoutMinutes: '1' },
+          inputs: {
+            ...base(),
+            configRepoUrl,
+            repoAuth: 'systemAccessToken',
+            mode: 'pull-request',
+            prAutoComplete: 'true',
+            verify: 'true',
+            kubeconfig,
+            argocdNamespace: namespace,
+            timeoutMinutes: '1',
+          },
           secretVariables: { 'System.AccessToken': ADO_TOKEN },
         });
         assert.equal(run.succeeded, true, run.stdout);
@@ -184,13 +243,28 @@ describe('PromoteEnv L0 (the shipped bundle)', function () {
 
     it('reverts a promotion that goes Degraded, waits for recovery, and fails naming app, revision and health', async () => {
       await registerApp(repo.url);
-      const run = await runL0({ task: 'promote-env', inputs: { ...base(), sourceEnvironment: '', image: 'acr.azurecr.io/sample-app:2.0.0-broken', verify: 'true', kubeconfig, argocdNamespace: namespace, timeoutMinutes: '1' } });
+      const run = await runL0({
+        task: 'promote-env',
+        inputs: {
+          ...base(),
+          sourceEnvironment: '',
+          image: 'acr.azurecr.io/sample-app:2.0.0-broken',
+          verify: 'true',
+          kubeconfig,
+          argocdNamespace: namespace,
+          timeoutMinutes: '1',
+        },
+      });
       assert.equal(run.failed, true);
       assert.equal(outputs(run.stdout).rolledBack, 'true');
-      assert.match(run.errorIssues[0], new RegExp(`^Promotion to staging failed verification: Argo CD Application ${namespace}/sample-app-staging, wanted revision [0-9a-f]{12}, .*health Degraded, unhealthy: Deployment .*exceeded its progress deadline.*The promotion was reverted by [0-9a-f]{40}\\. sample-app-staging is Healthy again\\.`));
+      assert.match(
+        run.errorIssues[0],
+        new RegExp(
+          `^Promotion to staging failed verification: Argo CD Application ${namespace}/sample-app-staging, wanted revision [0-9a-f]{12}, .*health Degraded, unhealthy: Deployment .*exceeded its progress deadline.*The promotion was reverted by [0-9a-f]{40}\\. sample-app-staging is Healthy again\\.`,
+        ),
+      );
       assert.match(repo.log()[0], /^Revert "Promote sample-app to staging/);
       assert.match(repo.show('apps/sample-app/overlays/staging/kustomization.yaml'), /"1\.4\.1"/);
     });
   });
 });
-

@@ -31,7 +31,10 @@ describe('ProvisionAks L0 (the shipped bundle)', function () {
   });
 
   before(async () => {
-    entra = await startFakeServer(path.join(REPO_ROOT, 'out', 'test', 'fakes', 'entra-and-oidc.js'), { tenantId: TENANT, clients: { spn: { secret: SECRET } } });
+    entra = await startFakeServer(path.join(REPO_ROOT, 'out', 'test', 'fakes', 'entra-and-oidc.js'), {
+      tenantId: TENANT,
+      clients: { spn: { secret: SECRET } },
+    });
     arm = await startFakeServer(path.join(REPO_ROOT, 'out', 'test', 'fakes', 'azure-resource-manager.js'), { subscriptionId: SUBSCRIPTION, polls: 1 });
   });
   after(async () => {
@@ -54,9 +57,15 @@ describe('ProvisionAks L0 (the shipped bundle)', function () {
   });
 
   it('names every bad input at once: autoscaler bounds, VM size and container names', async () => {
-    const run = await runL0({ task: 'provision-aks', inputs: { ...valid, enableAutoscaling: 'true', minCount: '0', nodeVmSize: 'Standard D2', storageContainers: 'loki-chunks,Tempo' } });
+    const run = await runL0({
+      task: 'provision-aks',
+      inputs: { ...valid, enableAutoscaling: 'true', minCount: '0', nodeVmSize: 'Standard D2', storageContainers: 'loki-chunks,Tempo' },
+    });
     const lines = run.errorIssues[0].split('\n');
-    assert.deepEqual(lines.map((l) => /^Input '(\w+)'/.exec(l)?.[1]), ['nodeVmSize', 'minCount', 'storageContainers']);
+    assert.deepEqual(
+      lines.map((l) => /^Input '(\w+)'/.exec(l)?.[1]),
+      ['nodeVmSize', 'minCount', 'storageContainers'],
+    );
   });
 
   it('plans, applies, and sets outputs: the storage key as a secret output, a kubeconfig file; no secret in the log', async () => {
@@ -65,7 +74,12 @@ describe('ProvisionAks L0 (the shipped bundle)', function () {
     assert.match(plan.stdout, /##vso\[task\.setvariable variable=planChanges;isOutput=true;issecret=false;\]8/);
     assert.ok(plan.stdout.includes(`##vso[task.setsecret]${SECRET}`), 'the connection key is registered');
 
-    const apply = await runL0({ task: 'provision-aks', inputs: { ...valid, action: 'apply' }, endpoints: endpoints(), variables: { 'GitOpsStack.PollIntervalMs': '20' } });
+    const apply = await runL0({
+      task: 'provision-aks',
+      inputs: { ...valid, action: 'apply' },
+      endpoints: endpoints(),
+      variables: { 'GitOpsStack.PollIntervalMs': '20' },
+    });
     assert.equal(apply.succeeded, true, apply.stdout);
     assert.match(apply.stdout, /##vso\[task\.setvariable variable=storageAccountKey;isOutput=true;issecret=true;\]\S+/);
     assert.match(apply.stdout, /##vso\[task\.setvariable variable=registryLoginServer;isOutput=true;issecret=false;\]acrgitopsstack\.azurecr\.io/);
