@@ -14,7 +14,11 @@ exports.measure = function measure() {
   const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-preview-'));
   const run = () => {
     const start = process.hrtime.bigint();
-    const result = spawnSync(process.execPath, [path.join(root, 'dist', 'cli', 'gitops-stack.js'), 'preview', '--check', ...files, '--repo', 'templates=.'], { cwd: root, env: { ...process.env, GITOPS_STACK_CACHE: cache }, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [path.join(root, 'dist', 'cli', 'gitops-stack.js'), 'preview', '--check', ...files, '--repo', 'templates=.'], {
+      cwd: root,
+      env: { ...process.env, GITOPS_STACK_CACHE: cache },
+      encoding: 'utf8',
+    });
     if (result.status !== 0) throw new Error(`preview failed: ${result.stderr}`);
     return Number(process.hrtime.bigint() - start) / 1e6;
   };

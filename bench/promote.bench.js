@@ -9,6 +9,7 @@ const os = require('node:os');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
+const DEFAULT_PUSH_RETRIES = Number(require('../tasks/promote-env/task.json').inputs.find((i) => i.name === 'pushRetries').defaultValue);
 const ENVS = ['dev', 'staging', 'prod'];
 
 function overlay(app, tag) {
@@ -24,7 +25,8 @@ function generateRepo(dir, apps, commits) {
   const data = (text) => `data ${Buffer.byteLength(text)}\n${text}\n`;
   const file = (p, text) => `M 100644 inline ${p}\n${data(text)}`;
   let time = 1700000000;
-  const commit = (message, files) => chunks.push(`commit refs/heads/main\ncommitter Bench <bench@example.com> ${time++} +0000\n${data(message)}${files.join('')}`);
+  const commit = (message, files) =>
+    chunks.push(`commit refs/heads/main\ncommitter Bench <bench@example.com> ${time++} +0000\n${data(message)}${files.join('')}`);
   const seed = [];
   for (let a = 0; a < apps; a++) {
     const app = `app-${String(a).padStart(4, '0')}`;
@@ -42,9 +44,22 @@ function generateRepo(dir, apps, commits) {
 
 function request(url, app, tag, work) {
   return {
-    repoUrl: url, branch: 'main', auth: {}, apps: [app], image: { name: `acr.azurecr.io/${app}`, tag }, targetEnvironment: 'staging',
-    layout: 'auto', pathPattern: 'apps/{app}/overlays/{env}', helmImageKey: 'image.tag', author: { name: 'Bench', email: 'bench@example.com' },
-    messageTemplate: 'Promote {apps} to {target}: {image}', trailers: {}, dryRun: false, pushRetries: 40, workDir: fs.mkdtempSync(path.join(work, 'wc-')) + '/repo',
+    repoUrl: url,
+    branch: 'main',
+    auth: {},
+    apps: [app],
+    image: { name: `acr.azurecr.io/${app}`, tag },
+    targetEnvironment: 'staging',
+    layout: 'auto',
+    pathPattern: 'apps/{app}/overlays/{env}',
+    helmImageKey: 'image.tag',
+    author: { name: 'Bench', email: 'bench@example.com' },
+    messageTemplate: 'Promote {apps} to {target}: {image}',
+    trailers: {},
+    dryRun: false,
+    // The task's default: the concurrency figure is what a user gets without tuning.
+    pushRetries: DEFAULT_PUSH_RETRIES,
+    workDir: fs.mkdtempSync(path.join(work, 'wc-')) + '/repo',
   };
 }
 
@@ -73,7 +88,9 @@ async function measureAsync() {
       landed = results.filter((r) => r.status === 'fulfilled' && r.value.changed).length;
     });
     const bare = new URL(small).pathname;
-    const onBranch = apps.filter((app) => execFileSync('git', ['--git-dir', bare, 'show', `main:apps/${app}/overlays/staging/kustomization.yaml`], { encoding: 'utf8' }).includes('"3.0.0"')).length;
+    const onBranch = apps.filter((app) =>
+      execFileSync('git', ['--git-dir', bare, 'show', `main:apps/${app}/overlays/staging/kustomization.yaml`], { encoding: 'utf8' }).includes('"3.0.0"'),
+    ).length;
     return {
       promote_seconds_1000_apps: { value: Number(median(runs.big).toFixed(3)), unit: 'seconds', better: 'lower', goal: 1.5 },
       promote_scale_ratio_1000_vs_100: { value: Number((median(runs.big) / median(runs.small)).toFixed(2)), unit: 'ratio', better: 'lower', goal: 1.3 },
@@ -91,8 +108,11 @@ exports.measure = function measure() {
 };
 
 if (process.argv.includes('--child')) {
-  measureAsync().then((metrics) => process.stdout.write(JSON.stringify(metrics)), (error) => {
-    console.error(error);
-    process.exit(1);
-  });
+  measureAsync().then(
+    (metrics) => process.stdout.write(JSON.stringify(metrics)),
+    (error) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
 }

@@ -24,6 +24,8 @@ function timeRun(args, env) {
 
 function main() {
   execFileSync('npm', ['run', '--silent', 'package'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  // The sample app bench runs the example app: build it as npm test does (a fresh clone has no build).
+  require(path.join(root, 'build', 'sample-app.js')).buildSampleApp();
   const { version } = require('../package.json');
   const metrics = {};
   const vsix = path.join(root, 'dist', `gitops-stack-dev.gitops-stack-${version}.vsix`);
@@ -47,7 +49,10 @@ function main() {
   }
   fs.rmSync(temp, { recursive: true, force: true });
 
-  for (const file of fs.readdirSync(__dirname).filter((f) => f.endsWith('.bench.js')).sort()) {
+  for (const file of fs
+    .readdirSync(__dirname)
+    .filter((f) => f.endsWith('.bench.js'))
+    .sort()) {
     Object.assign(metrics, require(path.join(__dirname, file)).measure());
   }
 

@@ -22,13 +22,16 @@ function prepareAndSpawn() {
   const started = Date.now();
   if (unit) {
     execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', root], { stdio: 'inherit' });
-    const { status } = spawnSync(process.execPath, [__filename, ...args], { stdio: 'inherit', env: { ...process.env, GITOPS_TEST_MOCHA: '1', GITOPS_TEST_TIER: 'unit' } });
+    const { status } = spawnSync(process.execPath, [__filename, ...args], {
+      stdio: 'inherit',
+      env: { ...process.env, GITOPS_TEST_MOCHA: '1', GITOPS_TEST_TIER: 'unit' },
+    });
     console.log(`unit tier: ${((Date.now() - started) / 1000).toFixed(1)} s, compile included`);
     process.exit(status ?? 1);
   }
   if (!args.includes('--no-build')) {
     execFileSync(process.execPath, [path.join(root, 'build', 'build.js')], { stdio: 'inherit' });
-    buildSampleApp();
+    require(path.join(root, 'build', 'sample-app.js')).buildSampleApp();
   }
   // The integration tests' control plane: built from Go modules once, then cached (test/cluster/build).
   const clusterBin = execFileSync('bash', [path.join(root, 'test', 'cluster', 'build')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
@@ -39,22 +42,17 @@ function prepareAndSpawn() {
   // that has it, as do the task runs and CLI runs it starts in turn.
   const { status } = spawnSync(process.execPath, [__filename, ...args], {
     stdio: 'inherit',
-    env: { ...process.env, GITOPS_TEST_MOCHA: '1', TEST_CA_DIR: caDir, NODE_EXTRA_CA_CERTS: ca.caFile, GIT_SSL_CAINFO: ca.caFile, KUBEBUILDER_ASSETS: clusterBin },
+    env: {
+      ...process.env,
+      GITOPS_TEST_MOCHA: '1',
+      TEST_CA_DIR: caDir,
+      NODE_EXTRA_CA_CERTS: ca.caFile,
+      GIT_SSL_CAINFO: ca.caFile,
+      KUBEBUILDER_ASSETS: clusterBin,
+    },
   });
   fs.rmSync(caDir, { recursive: true, force: true });
   process.exit(status ?? 1);
-}
-
-// The example app is its own package (its Dockerfile builds it alone): install it when its lockfile
-// changed since the last install, then compile it, as its README says.
-function buildSampleApp() {
-  const app = path.join(root, 'examples', 'sample-app');
-  const stamp = path.join(app, 'node_modules', '.package-lock.json');
-  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  if (!fs.existsSync(stamp) || fs.statSync(stamp).mtimeMs < fs.statSync(path.join(app, 'package-lock.json')).mtimeMs) {
-    execFileSync(npm, ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: app, stdio: 'inherit' });
-  }
-  execFileSync(npm, ['run', '--silent', 'build'], { cwd: app, stdio: 'inherit' });
 }
 
 // Test files are found from the sources, so a compiled file left in out/ by a renamed test never runs.
