@@ -6,6 +6,7 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const esbuild = require('esbuild');
+const { decode, encode } = require('@jridgewell/sourcemap-codec');
 
 const root = path.resolve(__dirname, '..');
 const dist = path.join(root, 'dist');
@@ -36,23 +37,34 @@ const common = {
   sourcesContent: false,
 };
 
-/** Rewrites a map's sources to repository paths (lib/gitops/promote.ts), as a stack should show them. */
-function repositoryPaths(mapText, mapFile) {
+/**
+ * Keeps only what a stack needs from a map: mappings into our own sources (lib/, tasks/, cli/),
+ * named by repository path (lib/gitops/promote.ts), without identifier names. Dependencies'
+ * frames keep their bundle positions; their mappings would more than double the .vsix.
+ */
+function ownSourcesMap(mapText, mapFile) {
   const map = JSON.parse(mapText);
-  map.sources = map.sources.map((source) =>
+  const paths = map.sources.map((source) =>
     path
       .relative(root, path.resolve(path.dirname(mapFile), source))
       .split(path.sep)
       .join('/'),
   );
-  return JSON.stringify(map);
+  const kept = paths.map((p) => !p.startsWith('node_modules/') && !p.startsWith('..'));
+  const index = [];
+  const sources = [];
+  paths.forEach((p, i) => {
+    if (kept[i]) index[i] = sources.push(p) - 1;
+  });
+  const lines = decode(map.mappings).map((line) => line.filter((s) => s.length >= 4 && kept[s[1]]).map((s) => [s[0], index[s[1]], s[2], s[3]]));
+  return JSON.stringify({ version: 3, sources, names: [], mappings: encode(lines) });
 }
 
 /** Writes a build's output files, rewriting its source map's paths. */
 function writeOutputs(outputFiles) {
   for (const file of outputFiles) {
     fs.mkdirSync(path.dirname(file.path), { recursive: true });
-    fs.writeFileSync(file.path, file.path.endsWith('.map') ? repositoryPaths(file.text, file.path) : file.contents);
+    fs.writeFileSync(file.path, file.path.endsWith('.map') ? ownSourcesMap(file.text, file.path) : file.contents);
   }
 }
 
