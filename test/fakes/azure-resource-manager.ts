@@ -22,6 +22,12 @@ export interface ArmOptions {
   takenNames?: string[];
   /** PUTs of a role assignment for a new principal answered PrincipalNotFound first. */
   principalNotFoundTimes?: number;
+  /** The token audience Resource Manager accepts (the `aud` claim, trailing slash ignored); any when unset. */
+  audience?: string;
+  /** Azure Stack Hub's anonymous metadata endpoint (`/metadata/endpoints`), when set. */
+  stackMetadata?: { loginEndpoint: string; audiences: string[] };
+  /** System pool VM sizes whose cluster create is accepted, then fails (VMSizeNotSupported), leaving the cluster Failed. */
+  unsupportedVmSizes?: string[];
   /** Milliseconds each kind of write takes before it finishes (for the benchmark). */
   latencyMs?: Partial<Record<'managedClusters' | 'registries' | 'storageAccounts' | 'containers' | 'roleAssignments' | 'resourcegroups', number>>;
 }
@@ -37,8 +43,10 @@ interface Fault {
 interface Operation {
   pollsLeft: number;
   notBefore: number;
-  failed?: string;
+  failed?: { code: string; message: string };
   finish: () => unknown;
+  /** Runs when the operation ends as failed (the resource keeps provisioningState Failed). */
+  fail?: () => void;
   kind: 'async' | 'location';
 }
 
@@ -66,15 +74,14 @@ export function createFake(options: ArmOptions): Fake {
     provider: string,
     delayMs: number,
     finish: () => unknown,
-    failed?: string,
+    failed?: Operation['failed'],
+    fail?: () => void,
   ): Record<string, string> {
     const id = crypto.randomUUID();
-    operations.set(id, { pollsLeft: polls, notBefore: Date.now() + delayMs, finish, kind, failed });
+    operations.set(id, { pollsLeft: polls, notBefore: Date.now() + delayMs, finish, kind, failed, fail });
     if (kind === 'async') {
-      return {
-        'azure-asyncoperation': `${baseUrl}/subscriptions/${sub}/providers/${provider}/locations/${location}/operations/${id}?api-version=2017-08-31`,
-        'retry-after': '0',
-      };
+      // As recorded: one Azure-AsyncOperation URL for every poll, and no Retry-After.
+      return { 'azure-asyncoperation': `${baseUrl}/subscriptions/${sub}/providers/${provider}/locations/${location}/operations/${id}?api-version=2017-08-31` };
     }
     return {
       location: `${baseUrl}/subscriptions/${sub}/providers/${provider}/locations/${location}/asyncoperations/${id}?monitor=true&api-version=2024-01-01&t=${Date.now()}`,
@@ -88,6 +95,7 @@ export function createFake(options: ArmOptions): Fake {
     try {
       const claims = JSON.parse(Buffer.from(auth.slice(7).split('.')[1], 'base64url').toString('utf8'));
       if (claims.exp * 1000 < Date.now()) return 'ExpiredAuthenticationToken';
+      if (options.audience && String(claims.aud).replace(/\/+$/, '') !== options.audience.replace(/\/+$/, '')) return 'InvalidAuthenticationTokenAudience';
     } catch {
       return 'InvalidAuthenticationToken';
     }
@@ -96,6 +104,14 @@ export function createFake(options: ArmOptions): Fake {
 
   return {
     handle(request: RecordedRequest, res: ServerResponse, baseUrl: string) {
+      // Azure Stack Hub answers its cloud's metadata without a token.
+      if (request.method === 'GET' && request.path === '/metadata/endpoints' && options.stackMetadata)
+        return send(res, 200, {
+          galleryEndpoint: `${baseUrl}/`,
+          graphEndpoint: `${baseUrl}/`,
+          portalEndpoint: `${baseUrl}/`,
+          authentication: options.stackMetadata,
+        });
       const token = tokenProblem(request);
       if (token)
         return armError(res, 401, token, 'The access token is missing, invalid or expired.', {
@@ -132,9 +148,8 @@ export function createFake(options: ArmOptions): Fake {
         }
         operations.delete(opMatch[1]);
         if (op.failed) {
-          return op.kind === 'async'
-            ? send(res, 200, { status: 'Failed', error: { code: 'ReconcileVMSSAgentPoolFailed', message: op.failed } })
-            : armError(res, 400, 'OperationFailed', op.failed);
+          op.fail?.();
+          return op.kind === 'async' ? send(res, 200, { status: 'Failed', error: op.failed }) : armError(res, 400, op.failed.code, op.failed.message);
         }
         const result = op.finish();
         return op.kind === 'async' ? send(res, 200, { status: 'Succeeded' }) : send(res, 200, result);
@@ -220,6 +235,12 @@ export function createFake(options: ArmOptions): Fake {
         if (request.method === 'PUT') {
           const name = path.split('/').pop()!;
           const previous = stored ?? {};
+          // Fields AKS refuses to change on an existing cluster, whatever its state (Failed included).
+          const vmSize = (cluster: any) => String(cluster?.properties?.agentPoolProfiles?.[0]?.vmSize ?? '').toLowerCase();
+          if (stored && body.properties?.dnsPrefix && body.properties.dnsPrefix !== stored.properties.dnsPrefix)
+            return armError(res, 400, 'PropertyChangeNotAllowed', "Changing property 'dnsPrefix' is not allowed.");
+          if (stored && vmSize(body) && vmSize(body) !== vmSize(stored))
+            return armError(res, 400, 'PropertyChangeNotAllowed', "Changing property 'properties.agentPoolProfile.vmSize' is not allowed.");
           const next = {
             ...previous,
             ...body,
@@ -247,6 +268,12 @@ export function createFake(options: ArmOptions): Fake {
           resources.set(baseId, next);
           const failOn = faults.find((f) => f.code === 'FailOperation' && f.times > 0 && /managedclusters/i.test(f.match));
           if (failOn) failOn.times--;
+          const unsupported = (options.unsupportedVmSizes ?? []).find((size) => size.toLowerCase() === vmSize(body));
+          const failure = unsupported
+            ? { code: 'VMSizeNotSupported', message: `The VM size of ${unsupported} is not supported in the location ${body.location}.` }
+            : failOn
+              ? { code: 'ReconcileVMSSAgentPoolFailed', message: 'Agent pool creation failed: the VM size is not available in this region.' }
+              : undefined;
           const headers = operation(
             baseUrl,
             'async',
@@ -256,22 +283,33 @@ export function createFake(options: ArmOptions): Fake {
             () => {
               next.properties.provisioningState = 'Succeeded';
             },
-            failOn ? 'Agent pool creation failed: the VM size is not available in this region.' : undefined,
+            failure,
+            () => {
+              next.properties.provisioningState = 'Failed';
+            },
           );
           return send(res, stored ? 200 : 201, next, headers);
         }
         if (request.method === 'DELETE') {
           if (!stored) return send(res, 204);
-          return send(
-            res,
-            202,
-            undefined,
-            operation(baseUrl, 'location', stored.location, 'Microsoft.ContainerService', latency('managedClusters'), () => resources.delete(baseId)),
+          stored.properties.provisioningState = 'Deleting';
+          // As recorded: 202 with both Azure-AsyncOperation (polled) and Location (operationresults, never read).
+          const headers = operation(baseUrl, 'async', stored.location, 'Microsoft.ContainerService', latency('managedClusters'), () =>
+            resources.delete(baseId),
           );
+          const id = /operations\/([0-9a-f-]{36})/.exec(headers['azure-asyncoperation'])![1];
+          return send(res, 202, undefined, {
+            ...headers,
+            location: `${baseUrl}/subscriptions/${sub}/providers/Microsoft.ContainerService/locations/${stored.location}/operationresults/${id}?api-version=2017-08-31`,
+          });
         }
       }
 
       if (kind === 'containerregistry/registries') {
+        if (request.method === 'DELETE') {
+          for (const k of [...resources.keys()]) if (k === baseId || k.startsWith(`${baseId}/`)) resources.delete(k);
+          return send(res, stored ? 200 : 204);
+        }
         if (request.method === 'GET')
           return stored
             ? send(res, 200, stored)
@@ -372,6 +410,11 @@ export function createFake(options: ArmOptions): Fake {
       }
 
       if (kind === 'authorization/roleassignments') {
+        if (request.method === 'DELETE') {
+          if (!stored) return send(res, 204);
+          resources.delete(baseId);
+          return send(res, 200, stored);
+        }
         if (request.method === 'GET')
           return stored ? send(res, 200, stored) : armError(res, 404, 'RoleAssignmentNotFound', 'The role assignment was not found.');
         if (request.method === 'PUT') {
