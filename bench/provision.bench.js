@@ -93,7 +93,7 @@ async function sequentialBaseline(host, inputs, subscription) {
   const { armClients } = out('lib', 'azure', 'arm-clients.js');
   const { desiredStack } = out('lib', 'azure', 'desired-stack.js');
   const { ACR_PULL_ROLE, clusterBody, roleAssignmentName } = out('lib', 'azure', 'provisioning-plan.js');
-  const clients = armClients(azureConnectionFrom(host, 'azureSubscription', inputs.azureSubscription), 50);
+  const clients = armClients(await azureConnectionFrom(host, 'azureSubscription', inputs.azureSubscription), 50);
   const desired = desiredStack(inputs, subscription);
   const rg = inputs.resourceGroup;
   const poll = { updateIntervalInMs: 50 };

@@ -18,7 +18,10 @@ export interface ArmClients {
 
 export function armClients(connection: AzureConnection, pollIntervalMs = 2000): ArmClients {
   const endpoint = connection.resourceManagerUrl.replace(/\/$/, '');
-  const options = { endpoint, credentialScopes: [connection.scope], retryOptions: { maxRetries: 4 } };
+  // One audience for every client: the classic clients (resources, authorization) read
+  // `credentialScopes`, the generated ones (containerservice, registry, storage) `credentials.scopes`,
+  // and the latter fall back to the public cloud's audience when it is missing.
+  const options = { endpoint, credentialScopes: [connection.scope], credentials: { scopes: [connection.scope] }, retryOptions: { maxRetries: 4 } };
   const { credential, subscriptionId } = connection;
   return {
     resources: new ResourceManagementClient(credential, subscriptionId, options),

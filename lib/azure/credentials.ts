@@ -3,6 +3,7 @@ import {
   ClientCertificateCredential,
   ClientSecretCredential,
   ManagedIdentityCredential,
+  type AccessToken,
   type TokenCredential,
 } from '@azure/identity';
 import { UserError } from '../user-error';
@@ -22,7 +23,35 @@ export function credentialFor(
   where: { tenantId: string; authorityHost: string },
 ): { credential: TokenCredential; scheme: CredentialScheme; clientId?: string } {
   const chosen = chooseCredential(host, endpoint, where);
-  return { ...chosen, credential: registeringTokens(host, endpoint.id, chosen.scheme, chosen.credential) };
+  return { ...chosen, credential: oneRequestPerAudience(registeringTokens(host, endpoint.id, chosen.scheme, chosen.credential)) };
+}
+
+/** A token is reused while it has more than this left: MSAL's own refresh margin. */
+const REUSE_MARGIN_MS = 5 * 60_000;
+
+/**
+ * One token request per audience: callers asking at the same moment (the SDK clients read
+ * cluster, registry and storage in parallel) share one request, and a token is reused while it
+ * has more than five minutes to live. A shorter-lived one is fetched again when asked for, so a
+ * workload identity sign-in still gets a fresh OIDC assertion.
+ */
+function oneRequestPerAudience(inner: TokenCredential): TokenCredential {
+  const entries = new Map<string, { pending: Promise<AccessToken | null>; token?: AccessToken | null }>();
+  return {
+    getToken(scopes, options) {
+      const key = [scopes].flat().join(' ');
+      const entry = entries.get(key);
+      if (entry && !('token' in entry)) return entry.pending;
+      if (entry?.token && entry.token.expiresOnTimestamp - Date.now() > REUSE_MARGIN_MS) return Promise.resolve(entry.token);
+      const next: { pending: Promise<AccessToken | null>; token?: AccessToken | null } = { pending: inner.getToken(scopes, options) };
+      entries.set(key, next);
+      next.pending.then(
+        (token) => (next.token = token),
+        () => entries.delete(key),
+      );
+      return next.pending;
+    },
+  };
 }
 
 /** Registers every access token as a secret the moment it arrives, and turns sign-in failures into one clear message. */

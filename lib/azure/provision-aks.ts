@@ -3,8 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { registerKubeconfigSecrets } from '../kube/kubeconfig-secrets';
 import type { TaskHost } from '../pipeline/task-host';
-import { desiredStack, type ProvisionAksInputs } from './desired-stack';
-import type { PlannedChange } from './provisioning-plan';
+import { desiredStack, type DesiredStack, type ProvisionAksInputs } from './desired-stack';
+import type { CurrentState, PlannedChange } from './provisioning-plan';
 
 function table(changes: PlannedChange[]): string {
   const rows = changes.map((c) => [c.resource, c.name, c.action, c.details.join('; ')]);
@@ -26,21 +26,29 @@ export async function provisionAks(host: TaskHost, inputs: ProvisionAksInputs): 
   const { azureConnectionFrom } = await import('./azure-connection');
   const { armClients } = await import('./arm-clients');
   const { checkNamesAvailable, planChanges, readCurrent, resourceId } = await import('./provisioning-plan');
-  const { applyProvisioning, destroyProvisioning } = await import('./apply-provisioning');
-  const connection = azureConnectionFrom(host, 'azureSubscription', inputs.azureSubscription, inputs.subscriptionId);
+  const { applyProvisioning, destroyPreview, destroyProvisioning } = await import('./apply-provisioning');
+  const connection = await azureConnectionFrom(host, 'azureSubscription', inputs.azureSubscription, inputs.subscriptionId);
   const desired = desiredStack(inputs, connection.subscriptionId);
   const pollIntervalMs = Number(host.getVariable('GitOpsStack.PollIntervalMs') ?? 2000);
   const clients = armClients(connection, pollIntervalMs);
   const log = (line: string) => host.info(line);
+  const report = { log, progress: (percent: number, operation: string) => host.progress(percent, operation) };
 
   host.progress(5, 'reading what exists');
   const current = await readCurrent(clients, desired);
   if (inputs.action === 'destroy') {
     const whole = inputs.destroyResourceGroup ?? true;
-    const gone = await host.group('Destroy', () => destroyProvisioning(clients, desired, current, whole, log));
-    host.info(gone.length ? table(gone) : `Nothing to destroy: resource group ${desired.resourceGroup} does not exist.`);
-    summarize(host, desired.subscriptionId, gone, 'destroy', resourceId);
-    return gone.length ? `Destroyed ${gone.map((g) => `${g.resource} ${g.name}`).join(', ')}.` : 'Nothing to destroy.';
+    const { deletes, keeps } = destroyPreview(desired, current, whole);
+    if (!deletes.length) {
+      host.info(`Nothing to destroy: resource group ${desired.resourceGroup} does not exist.`);
+      return 'Nothing to destroy.';
+    }
+    // What goes and what stays, before the first DELETE.
+    host.info(`Destroy: these are deleted${keeps.length ? ', these are kept' : ''}:\n${table([...deletes, ...keeps])}`);
+    const gone = await host.group('Destroy', () => destroyProvisioning(clients, desired, current, whole, report));
+    summarize(host, desired.subscriptionId, [...gone, ...keeps], 'destroy', resourceId);
+    const named = gone.filter((g) => !g.details.includes('with the group'));
+    return `Destroyed ${named.map((g) => `${g.resource} ${g.name}`).join(', ')}.`;
   }
 
   const changes = planChanges(desired, current);
@@ -57,7 +65,14 @@ export async function provisionAks(host: TaskHost, inputs: ProvisionAksInputs): 
   }
 
   host.progress(15, 'applying');
-  const provisioned = await host.group('Apply', () => applyProvisioning(clients, desired, current, changes, log));
+  const provisioned = await host
+    .group('Apply', () => applyProvisioning(clients, desired, current, changes, report))
+    .catch(async (error: unknown) => {
+      // What exists now, and in which state, so the next run (or a person) starts from facts.
+      const after = await readCurrent(clients, desired).catch(() => undefined);
+      if (after) host.summary('ProvisionAks: apply failed', stateTable(desired, after));
+      throw error;
+    });
   registerKubeconfigSecrets(provisioned.kubeconfig, (value) => host.setSecret(value));
   const dir = host.getVariable('Agent.TempDirectory') || os.tmpdir();
   const kubeconfigPath = path.join(dir, `kubeconfig-${desired.cluster.name}`);
@@ -69,6 +84,20 @@ export async function provisionAks(host: TaskHost, inputs: ProvisionAksInputs): 
   if (provisioned.storageKey) host.setOutput('storageAccountKey', provisioned.storageKey, { secret: true });
   summarize(host, desired.subscriptionId, changes, 'apply', resourceId);
   return pending.length ? `Applied ${pending.length} change(s).` : 'Everything was up to date; nothing was changed.';
+}
+
+/** Each resource of the stack, whether it exists and its provisioning state, as a Markdown table. */
+function stateTable(desired: DesiredStack, current: CurrentState): string {
+  const state = (resource?: { provisioningState?: string }) => (resource ? (resource.provisioningState ?? 'exists') : 'absent');
+  const rows = [
+    ['resource group', desired.resourceGroup, state(current.resourceGroup && { provisioningState: current.resourceGroup.properties?.provisioningState })],
+    ['AKS cluster', desired.cluster.name, state(current.cluster)],
+    ['container registry', desired.registry.name, state(current.registry)],
+    ...(desired.storage ? [['storage account', desired.storage.name, state(current.storage)]] : []),
+    ...(desired.storage?.containers ?? []).map((c) => ['blob container', `${desired.storage!.name}/${c}`, current.containers.has(c) ? 'exists' : 'absent']),
+    ['AcrPull role assignment', `kubelet → ${desired.registry.name}`, current.acrPull ? 'exists' : 'absent'],
+  ];
+  return ['| resource | name | state |', '| --- | --- | --- |', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
 function summarize(

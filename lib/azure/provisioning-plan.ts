@@ -7,7 +7,15 @@ import { UserError } from '../user-error';
 import type { ArmClients } from './arm-clients';
 import type { DesiredStack } from './desired-stack';
 
-export type ChangeAction = 'create' | 'update' | 'no change' | 'delete';
+/** `recreate`: a resource whose create failed and whose fix needs a field that cannot change in place: deleted, then created. */
+export type ChangeAction = 'create' | 'update' | 'recreate' | 'no change' | 'delete';
+
+/** Provisioning states after which a resource is not what was asked for (a failed create or update, or one cancelled). */
+const FAILED_STATES = new Set(['failed', 'canceled']);
+export const hasFailed = (resource: { provisioningState?: string } | undefined) => FAILED_STATES.has(String(resource?.provisioningState).toLowerCase());
+/** What a plan row says of a resource left in a failed state, and what apply does about it. */
+const resent = (resource: { provisioningState?: string }) =>
+  `provisioning state ${resource.provisioningState}: its PUT is sent again, for Azure to reconcile it`;
 
 export interface PlannedChange {
   resource: string;
@@ -147,6 +155,22 @@ export function planChanges(desired: DesiredStack, current: CurrentState): Plann
   } else {
     const pool = cluster.agentPoolProfiles?.find((p) => p.mode === 'System') ?? cluster.agentPoolProfiles?.[0];
     const plugin = cluster.networkProfile?.networkPluginMode === 'overlay' ? 'azure-overlay' : cluster.networkProfile?.networkPlugin;
+    const immutable = [
+      ...(cluster.dnsPrefix && cluster.dnsPrefix !== c.dnsPrefix ? [`DNS prefix ${cluster.dnsPrefix} → ${c.dnsPrefix}`] : []),
+      ...(plugin && plugin !== c.networkPlugin ? [`network plugin ${plugin} → ${c.networkPlugin}`] : []),
+      ...(pool?.vmSize && pool.vmSize.toLowerCase() !== c.vmSize.toLowerCase() ? [`system pool VM size ${pool.vmSize} → ${c.vmSize}`] : []),
+    ];
+    // A cluster whose create failed runs nothing: when its fix needs a field that cannot change in
+    // place (say the VM size Azure refused), it is deleted and created again; nothing else is touched.
+    if (hasFailed(cluster) && immutable.length) {
+      changes.push({
+        resource: 'AKS cluster',
+        name: c.name,
+        action: 'recreate',
+        details: [`provisioning state ${cluster.provisioningState}`, ...immutable, 'the failed cluster is deleted, then created again'],
+      });
+      return [...changes, ...planRest(desired, current, true)];
+    }
     if (cluster.dnsPrefix && cluster.dnsPrefix !== c.dnsPrefix)
       throw new UserError(
         `The cluster ${c.name} has DNS prefix '${cluster.dnsPrefix}', which cannot be changed; set 'dnsPrefix' to it or use another cluster name.`,
@@ -166,8 +190,15 @@ export function planChanges(desired: DesiredStack, current: CurrentState): Plann
     if (!!cluster.securityProfile?.workloadIdentity?.enabled !== c.workloadIdentity) details.push(`workload identity ${c.workloadIdentity ? 'on' : 'off'}`);
     if (!!cluster.disableLocalAccounts !== c.entraOnly) details.push(`local accounts ${c.entraOnly ? 'disabled' : 'enabled'}`);
     if (!sameTags(cluster.tags, desired.tags)) details.push('tags');
+    if (hasFailed(cluster)) details.unshift(resent(cluster));
     changes.push({ resource: 'AKS cluster', name: c.name, action: details.length ? 'update' : 'no change', details });
   }
+  return [...changes, ...planRest(desired, current, false)];
+}
+
+/** The plan rows after the resource group and the cluster; a recreated cluster has a new kubelet identity to grant. */
+function planRest(desired: DesiredStack, current: CurrentState, clusterRecreated: boolean): PlannedChange[] {
+  const changes: PlannedChange[] = [];
 
   const r = desired.registry;
   if (!current.registry) {
@@ -178,6 +209,7 @@ export function planChanges(desired: DesiredStack, current: CurrentState): Plann
     changes.push({ resource: 'container registry', name: r.name, action: 'create', details: [r.sku] });
   } else if (r.create) {
     const details = [
+      ...(hasFailed(current.registry) ? [resent(current.registry)] : []),
       ...(current.registry.sku?.name !== r.sku ? [`SKU ${current.registry.sku?.name} → ${r.sku}`] : []),
       ...(sameTags(current.registry.tags, desired.tags) ? [] : ['tags']),
     ];
@@ -185,13 +217,19 @@ export function planChanges(desired: DesiredStack, current: CurrentState): Plann
   } else {
     changes.push({ resource: 'container registry', name: r.name, action: 'no change', details: ['existing, not managed'] });
   }
-  changes.push({ resource: 'AcrPull role assignment', name: `kubelet → ${r.name}`, action: current.acrPull ? 'no change' : 'create', details: [] });
+  changes.push({
+    resource: 'AcrPull role assignment',
+    name: `kubelet → ${r.name}`,
+    action: current.acrPull && !clusterRecreated ? 'no change' : 'create',
+    details: clusterRecreated ? ["for the new cluster's kubelet identity"] : [],
+  });
 
   const s = desired.storage;
   if (s) {
     if (!current.storage) changes.push({ resource: 'storage account', name: s.name, action: 'create', details: [s.sku] });
     else {
       const details = [
+        ...(hasFailed(current.storage) ? [resent(current.storage)] : []),
         ...(current.storage.sku?.name !== s.sku ? [`SKU ${current.storage.sku?.name} → ${s.sku}`] : []),
         ...(sameTags(current.storage.tags, desired.tags) ? [] : ['tags']),
       ];
@@ -212,12 +250,16 @@ export function planChanges(desired: DesiredStack, current: CurrentState): Plann
 export async function checkNamesAvailable(clients: ArmClients, desired: DesiredStack, changes: PlannedChange[]): Promise<void> {
   const problems: string[] = [];
   if (changes.some((c) => c.resource === 'container registry' && c.action === 'create')) {
-    const status = await clients.acr.registries.checkNameAvailability({ name: desired.registry.name, type: 'Microsoft.ContainerRegistry/registries' });
+    const status = await clients.acr.registries
+      .checkNameAvailability({ name: desired.registry.name, type: 'Microsoft.ContainerRegistry/registries' })
+      .catch((error: unknown) => Promise.reject(armProblem(error, `checking the registry name ${desired.registry.name}`)));
     if (status.nameAvailable === false)
       problems.push(`Input 'registryName': '${desired.registry.name}' is taken (${status.reason}): registry names are global across Azure; choose another.`);
   }
   if (desired.storage && changes.some((c) => c.resource === 'storage account' && c.action === 'create')) {
-    const status = await clients.storage.storageAccounts.checkNameAvailability({ name: desired.storage.name, type: 'Microsoft.Storage/storageAccounts' });
+    const status = await clients.storage.storageAccounts
+      .checkNameAvailability({ name: desired.storage.name, type: 'Microsoft.Storage/storageAccounts' })
+      .catch((error: unknown) => Promise.reject(armProblem(error, `checking the storage account name ${desired.storage!.name}`)));
     if (status.nameAvailable === false)
       problems.push(
         `Input 'storageAccountName': '${desired.storage.name}' is taken (${status.reason}): storage account names are global across Azure; choose another.`,

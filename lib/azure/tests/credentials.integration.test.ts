@@ -79,7 +79,7 @@ describe('Azure credentials from an AzureRM service connection (against a local 
         ),
       },
     });
-    const connection = azureConnectionFrom(host, 'azureSubscription', 'c1');
+    const connection = await azureConnectionFrom(host, 'azureSubscription', 'c1');
     assert.equal(connection.scheme, 'ServicePrincipalSecret');
     assert.equal(connection.subscriptionId, SUBSCRIPTION);
     assert.equal(connection.resourceManagerUrl, arm);
@@ -87,7 +87,7 @@ describe('Azure credentials from an AzureRM service connection (against a local 
     assert.ok(token?.token);
     assert.equal(host.mask(`Bearer ${token.token}`), 'Bearer ***', 'the access token is registered as a secret');
     const posted = (await fake.requests()).filter((r) => r.path.endsWith('/token')).pop()!;
-    assert.equal(new URLSearchParams(posted.body).get('scope'), 'https://management.example.test/.default');
+    assert.equal(new URLSearchParams(posted.body).get('scope'), 'https://management.core.windows.net/.default', "the public cloud's Resource Manager audience");
     assert.equal(posted.path, `/${TENANT}/oauth2/v2.0/token`);
   });
 
@@ -103,7 +103,7 @@ describe('Azure credentials from an AzureRM service connection (against a local 
         ),
       },
     });
-    const connection = azureConnectionFrom(host, 'azureSubscription', 'c2');
+    const connection = await azureConnectionFrom(host, 'azureSubscription', 'c2');
     await assert.rejects(connection.credential.getToken(connection.scope), (error: Error) => {
       assert.ok(error instanceof UserError);
       assert.match(error.message, /^Could not sign in to Azure with service connection 'c2' \(ServicePrincipalSecret\): .*AADSTS7000215/);
@@ -123,7 +123,7 @@ describe('Azure credentials from an AzureRM service connection (against a local 
         ),
       },
     });
-    const connection = azureConnectionFrom(host, 'azureSubscription', 'c3');
+    const connection = await azureConnectionFrom(host, 'azureSubscription', 'c3');
     assert.equal(connection.scheme, 'ServicePrincipalCertificate');
     const token = await connection.credential.getToken(connection.scope);
     assert.ok(token?.token);
@@ -147,7 +147,7 @@ describe('Azure credentials from an AzureRM service connection (against a local 
         ),
       },
     });
-    const connection = azureConnectionFrom(host, 'azureSubscription', 'wif1');
+    const connection = await azureConnectionFrom(host, 'azureSubscription', 'wif1');
     const before = (await fake.requests()).length;
     const first = await connection.credential.getToken(connection.scope);
     // The first OIDC token has expired by now; reusing it would be refused with AADSTS700024.
@@ -172,11 +172,11 @@ describe('Azure credentials from an AzureRM service connection (against a local 
       variables: { 'System.AccessToken': ADO_TOKEN },
       endpoints: { wif2: endpoint('wif2', 'WorkloadIdentityFederation', { tenantid: TENANT, serviceprincipalid: 'spn-wif' }, data(), arm) },
     });
-    const connection = azureConnectionFrom(host, 'azureSubscription', 'wif2');
+    const connection = await azureConnectionFrom(host, 'azureSubscription', 'wif2');
     await assert.rejects(connection.credential.getToken(connection.scope), /System\.OidcRequestUri is not set/);
   });
 
-  it('uses the cloud of the connection, an explicit subscription, and refuses what it cannot use', () => {
+  it('uses the cloud of the connection, an explicit subscription, and refuses what it cannot use', async () => {
     const gov = new ConsoleHost({
       endpoints: {
         g: endpoint(
@@ -187,13 +187,17 @@ describe('Azure credentials from an AzureRM service connection (against a local 
         ),
       },
     });
-    const connection = azureConnectionFrom(gov, 'azureSubscription', 'g', '99999999-0000-4000-8000-000000000000');
+    const connection = await azureConnectionFrom(gov, 'azureSubscription', 'g', '99999999-0000-4000-8000-000000000000');
     assert.equal(connection.resourceManagerUrl, 'https://management.usgovcloudapi.net/');
     assert.equal(connection.authorityHost, 'https://login.microsoftonline.us/');
+    assert.equal(connection.scope, 'https://management.core.usgovcloudapi.net/.default', "the cloud's Resource Manager audience");
     assert.equal(connection.subscriptionId, '99999999-0000-4000-8000-000000000000');
 
-    assert.throws(() => azureConnectionFrom(gov, 'azureSubscription', 'missing'), /Input 'azureSubscription': service connection 'missing' was not found/);
+    await assert.rejects(azureConnectionFrom(gov, 'azureSubscription', 'missing'), /Input 'azureSubscription': service connection 'missing' was not found/);
     const basic = new ConsoleHost({ endpoints: { b: endpoint('b', 'UsernamePassword', { tenantid: TENANT }, { subscriptionId: SUBSCRIPTION }, arm) } });
-    assert.throws(() => azureConnectionFrom(basic, 'azureSubscription', 'b'), /uses authorization scheme 'UsernamePassword', which this task does not support/);
+    await assert.rejects(
+      azureConnectionFrom(basic, 'azureSubscription', 'b'),
+      /uses authorization scheme 'UsernamePassword', which this task does not support/,
+    );
   });
 });
