@@ -4,7 +4,8 @@
 // takes: inputs read and checked, then the task's library loaded, then the first call out.
 // (cold_start_ratio in bench/run.js times the missing-input path, which fails before the library loads.)
 'use strict';
-const { execFileSync, spawn } = require('node:child_process');
+const { childMain, measureInChild } = require('./child-process');
+const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
@@ -147,17 +148,6 @@ async function measureAsync() {
   );
 }
 
-// bench/run.js calls measure() synchronously: run the async part in a child and read its JSON.
-exports.measure = function measure() {
-  return JSON.parse(execFileSync(process.execPath, [__filename, '--child'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
-};
+exports.measure = () => measureInChild(__filename);
 
-if (process.argv.includes('--child')) {
-  measureAsync().then(
-    (metrics) => process.stdout.write(JSON.stringify(metrics)),
-    (error) => {
-      console.error(error.message);
-      process.exit(1);
-    },
-  );
-}
+childMain(module, measureAsync);

@@ -3,6 +3,7 @@
 // promote_scale_ratio_1000_vs_100: the same over a 100-app repo (cost should follow what changes, not size).
 // promote_concurrent_20_*: 20 promotions of different apps started at once against one remote.
 'use strict';
+const { childMain, measureInChild } = require('./child-process');
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -102,17 +103,6 @@ async function measureAsync() {
   }
 }
 
-// bench/run.js calls measure() synchronously: run the async part in a child and read its JSON.
-exports.measure = function measure() {
-  return JSON.parse(execFileSync(process.execPath, [__filename, '--child'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
-};
+exports.measure = () => measureInChild(__filename);
 
-if (process.argv.includes('--child')) {
-  measureAsync().then(
-    (metrics) => process.stdout.write(JSON.stringify(metrics)),
-    (error) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
-}
+childMain(module, measureAsync);

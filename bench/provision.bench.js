@@ -6,7 +6,7 @@
 // provision_critical_path_ratio: wall time / the calls on the critical path (resource group, cluster,
 // role assignment, credentials) as measured in that sequence.
 'use strict';
-const { execFileSync } = require('node:child_process');
+const { childMain, measureInChild } = require('./child-process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -137,18 +137,10 @@ exports.measure = function measure() {
   require(path.join(root, 'out', 'test', 'harness', 'test-ca.js')).createTestCa(ca);
   try {
     const env = { ...process.env, TEST_CA_DIR: ca, NODE_EXTRA_CA_CERTS: path.join(ca, 'ca.pem') };
-    return JSON.parse(execFileSync(process.execPath, [__filename, '--child'], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'inherit'] }));
+    return measureInChild(__filename, env);
   } finally {
     fs.rmSync(ca, { recursive: true, force: true });
   }
 };
 
-if (process.argv.includes('--child')) {
-  measureAsync().then(
-    (metrics) => process.stdout.write(JSON.stringify(metrics)),
-    (error) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
-}
+childMain(module, measureAsync);

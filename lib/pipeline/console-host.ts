@@ -15,7 +15,8 @@ export interface ConsoleHostOptions {
 export class ConsoleHost implements TaskHost {
   readonly outputs: Record<string, string> = {};
   failed = false;
-  private readonly secrets = new Set<string>();
+  /** Every value registered as a secret (each line of a multi-line one). */
+  readonly secrets = new Set<string>();
   private readonly write: (line: string) => void;
   private readonly writeError: (line: string) => void;
 
