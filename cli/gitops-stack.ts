@@ -78,11 +78,17 @@ const COMMANDS: Record<string, Command> = {
   },
   preview: {
     summary: 'expand pipeline files with their templates and validate them against the Azure Pipelines schema and our tasks',
-    usage: 'gitops-stack preview <pipeline.yml> [more.yml ...] [--check] [--repo alias=folder ...] [--param name=value ...] [--schema service-schema.json]',
+    usage:
+      'gitops-stack preview <pipeline.yml> [more.yml ...] [--check] [--repo alias=folder ...] [--param name=value ...] [--tasks definitions.json ...] [--schema service-schema.json]',
     options: {
       check: { type: 'boolean', description: 'only validate; print nothing but problems' },
       repo: { type: 'string', multiple: true, description: 'map a repository alias (template: x.yml@alias) to a local folder' },
       param: { type: 'string', multiple: true, description: "a value for one of the pipeline's parameters (YAML, e.g. deploy=true)" },
+      tasks: {
+        type: 'string',
+        multiple: true,
+        description: "task definitions (a JSON array of task.json-shaped objects) of other extensions' tasks the pipeline uses",
+      },
       schema: { type: 'string', description: 'the official service-schema.json (found or downloaded once when not given)' },
     },
     async run(files, values, host) {
@@ -98,7 +104,12 @@ const COMMANDS: Record<string, Command> = {
       const { findServiceSchema, loadPipelineValidator } = await import('../lib/pipelines-yaml/pipeline-schema');
       const { formatProblem, previewPipeline } = await import('../lib/pipelines-yaml/preview');
       const repoRoot = path.resolve(__dirname, '..', '..');
-      const validator = loadPipelineValidator(await findServiceSchema(values.schema as string | undefined, repoRoot), Object.values(TASK_DEFINITIONS));
+      const { readTaskDefinitions } = await import('../lib/pipelines-yaml/task-definitions-file');
+      const others = ((values.tasks as string[] | undefined) ?? []).flatMap((file) => readTaskDefinitions(file));
+      const validator = loadPipelineValidator(await findServiceSchema(values.schema as string | undefined, repoRoot), [
+        ...Object.values(TASK_DEFINITIONS),
+        ...others,
+      ]);
       const repositories = Object.fromEntries(Object.entries(pairs('repo')).map(([alias, folder]) => [alias, path.resolve(folder)]));
       const parameters = Object.fromEntries(Object.entries(pairs('param')).map(([name, text]) => [name, parse(text)]));
       const problems: string[] = [];
