@@ -89,7 +89,7 @@ const inputValidatorPlugin = {
 // calls it. The bundle stays one file, but V8 no longer parses ~1.5 MB before the inputs are
 // read: bad input fails fast (cold_start_ratio). The library copy must not carry task-lib
 // (one secret vault); UserError and the task trace are recognised across the two copies.
-function lazyLibraryPlugin(taskDir) {
+function lazyLibraryPlugin(taskDir, inputs) {
   return {
     name: 'lazy-library',
     setup(build) {
@@ -106,6 +106,7 @@ function lazyLibraryPlugin(taskDir) {
           write: false,
           metafile: true,
         });
+        for (const input of Object.keys(library.metafile.inputs)) inputs.add(input);
         const taskLibInside = Object.keys(library.metafile.inputs).find((input) => input.includes('azure-pipelines-task-lib'));
         if (taskLibInside)
           throw new Error(`${path.relative(root, args.path)} pulls in ${taskLibInside}: the task's library must reach task-lib only through its TaskHost`);
@@ -144,22 +145,34 @@ async function main() {
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', root], { stdio: 'inherit' });
   fs.rmSync(dist, { recursive: true, force: true });
 
+  // Per task, the repository files its bundle is built from (build/check-versions.js): a change to
+  // any of them must move the task's version. Dependencies count through package-lock.json.
+  const bundleInputs = {};
   for (const name of taskNames()) {
     const out = path.join(dist, 'extension', 'tasks', name);
+    const inputs = new Set();
     const bundle = await esbuild.build({
       ...common,
       entryPoints: [path.join(root, 'tasks', name, 'index.ts')],
       outfile: path.join(out, 'index.js'),
       write: false,
-      plugins: [inputValidatorPlugin, lazyLibraryPlugin(path.join(root, 'tasks', name))],
+      metafile: true,
+      plugins: [inputValidatorPlugin, lazyLibraryPlugin(path.join(root, 'tasks', name), inputs)],
     });
     writeOutputs(bundle.outputFiles);
+    for (const input of Object.keys(bundle.metafile.inputs)) inputs.add(input);
+    const files = [...inputs].map((input) => input.replace(/^[\w-]+:/, '')).filter((input) => fs.existsSync(path.join(root, input)));
+    bundleInputs[name] = [
+      ...new Set([...files.filter((f) => !f.startsWith('node_modules/')), 'package-lock.json', 'build/build.js', `tasks/${name}/task.json`]),
+    ].sort();
     fs.copyFileSync(path.join(root, 'tasks', name, 'task.json'), path.join(out, 'task.json'));
     fs.copyFileSync(path.join(root, 'tasks', name, 'icon.png'), path.join(out, 'icon.png'));
     // task-lib reads its messages relative to __dirname, which is now the bundle's folder.
     fs.copyFileSync(path.join(taskLib, 'lib.json'), path.join(out, 'lib.json'));
     fs.cpSync(path.join(taskLib, 'Strings'), path.join(out, 'Strings'), { recursive: true });
   }
+
+  fs.writeFileSync(path.join(root, 'out', 'bundle-inputs.json'), `${JSON.stringify(bundleInputs, null, 2)}\n`);
 
   const cli = await esbuild.build({
     ...common,

@@ -95,6 +95,39 @@ describe('gitops-stack CLI (the bundled command)', () => {
     }
   });
 
+  it('validates the release pipeline in every combination of its parameters, and catches a misspelled input of a Marketplace task', () => {
+    const tasks = ['--tasks', '.azure-pipelines/marketplace-tasks.json'];
+    for (const params of [
+      [],
+      ['--param', 'visibility=private', '--param', 'shareWith=contoso,fabrikam'],
+      ['--param', 'marketplaceAuth=personalAccessToken', '--param', 'traceRun=true'],
+    ]) {
+      const run = cli('preview', '.azure-pipelines/release.yml', '--check', ...tasks, ...params);
+      assert.equal(run.status, 0, `${params.join(' ')}: ${run.stdout}${run.stderr}`);
+    }
+    const expanded = cli('preview', '.azure-pipelines/release.yml', ...tasks, '--param', 'visibility=private', '--param', 'shareWith=contoso');
+    assert.match(expanded.stdout, /connectTo: AzureRM\n\s+connectedServiceNameAzureRM: \$\(marketplaceAzureConnection\)/);
+    assert.match(expanded.stdout, /extensionVisibility: private\n\s+shareWith: contoso/);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'release-'));
+    try {
+      const broken = path.join(dir, 'release.yml');
+      fs.writeFileSync(
+        broken,
+        fs
+          .readFileSync(path.join(REPO_ROOT, '.azure-pipelines', 'release.yml'), 'utf8')
+          .replace('extensionVisibility:', 'extensionVisiblity:')
+          .replace('../templates/', `${REPO_ROOT}/templates/`),
+      );
+      const run = cli('preview', broken, '--check', '--tasks', path.join(REPO_ROOT, '.azure-pipelines', 'marketplace-tasks.json'));
+      assert.equal(run.status, 1);
+      assert.match(run.stderr, /release\.yml:\d+: .*extensionVisiblity/);
+      const missing = cli('preview', '.azure-pipelines/release.yml', '--check', '--tasks', path.join(dir, 'none.json'));
+      assert.match(missing.stderr, /--tasks .*none\.json: no such file/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('renders the observability stack to stdout alone, byte-identical run after run, without a cluster', () => {
     const args = [
       'render',

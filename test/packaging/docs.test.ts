@@ -16,4 +16,22 @@ describe('docs', () => {
       }
     }
   });
+
+  it("README's Install section: every command runs as written, or is marked as needing a real organization", function () {
+    this.timeout(180000);
+    const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    const install = readme.slice(readme.indexOf('\n## Install\n'), readme.indexOf('\n## ', readme.indexOf('\n## Install\n') + 5));
+    const commands = [...install.matchAll(/```sh\n([^]*?)```/g)].flatMap((m) => m[1].split('\n').map((l) => l.trim())).filter((l) => l && !l.startsWith('#'));
+    const marked = commands.filter((c) => c.endsWith('# needs a real organization'));
+    const runnable = commands.filter((c) => !marked.includes(c));
+    assert.ok(marked.length >= 2 && runnable.length >= 3, `${marked.length} marked, ${runnable.length} runnable`);
+    const { version } = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
+    assert.ok(install.includes(`dist/gitops-stack.gitops-stack-${version}.vsix`), 'the publish command names the package that npm run package writes');
+    assert.ok(install.includes(`ref: refs/tags/v${version}`), 'the templates are pinned to this release');
+    for (const command of runnable) {
+      const run = spawnSync('bash', ['-c', command], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      assert.equal(run.status, 0, `${command}\n${run.stdout}${run.stderr}`);
+    }
+    assert.ok(fs.existsSync(path.join(REPO_ROOT, 'dist', `gitops-stack.gitops-stack-${version}.vsix`)));
+  });
 });

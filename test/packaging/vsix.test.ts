@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import AdmZip from 'adm-zip';
@@ -70,6 +70,12 @@ describe('packaging: npm run package', function () {
     assert.match(vsixmanifest, /Version="0\.1\.0"/);
     assert.ok(!/<GalleryFlags>[^<]*Public/.test(vsixmanifest), 'private by default');
     assert.ok(entries.includes('extension/overview.md') && entries.includes('extension/icon.png'));
+    // Every image the Marketplace page shows is in the package, as an addressable asset.
+    const overview = zip.readAsText('extension/overview.md');
+    const images = [...overview.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)].map((m) => m[1]);
+    assert.ok(images.length >= 2, 'the overview shows the run summary and the dashboards');
+    for (const image of images) assert.ok(entries.includes(image), `${image} is packaged`);
+    assert.match(vsixmanifest, /extension\/images\/promotion-summary\.png/);
   });
 
   it('packages for the release publisher with the overrides file', () => {
@@ -78,6 +84,17 @@ describe('packaging: npm run package', function () {
     const vsixmanifest = release.readAsText('extension.vsixmanifest');
     assert.match(vsixmanifest, /Publisher="gitops-stack"/);
     assert.match(vsixmanifest, /<GalleryFlags>[^<]*Public/);
+  });
+
+  it('packages a private release (to share with chosen organizations) with --release --private', () => {
+    execFileSync(process.execPath, [path.join(REPO_ROOT, 'build', 'package.js'), '--release', '--private'], { cwd: REPO_ROOT, stdio: 'pipe' });
+    const release = new AdmZip(path.join(REPO_ROOT, 'dist', `gitops-stack.gitops-stack-${version}.vsix`));
+    const vsixmanifest = release.readAsText('extension.vsixmanifest');
+    assert.match(vsixmanifest, /Publisher="gitops-stack"/);
+    assert.ok(!/<GalleryFlags>[^<]*Public/.test(vsixmanifest), 'not listed publicly');
+    const both = spawnSync(process.execPath, [path.join(REPO_ROOT, 'build', 'package.js'), '--private', '--public'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    assert.equal(both.status, 1);
+    assert.match(both.stderr, /--private and --public exclude each other/);
   });
 
   it('depends only on packages that declare support for Node 20', () => {
