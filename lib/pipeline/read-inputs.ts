@@ -23,8 +23,9 @@ export interface ReadOptions {
 const PIPELINE_MACRO = /^\$\([A-Za-z0-9_.-]+\)$/;
 
 /**
- * Reads every input declared in task.json, applies defaults, converts types and
- * validates them all before the task changes anything. Secret inputs are
+ * Reads every input declared in task.json, applies defaults (hidden inputs' too, as
+ * the agent does), converts types and validates them all before the task changes anything.
+ * `required` counts only where the input's visibleRule shows it. Secret inputs are
  * registered the moment they are read. Throws one UserError listing every bad
  * input in task.json order, each with its name and rule.
  */
@@ -49,7 +50,8 @@ export function readInputs<T extends InputValues>(definition: TaskDefinition, va
       if (input.required && visible) problems.push({ at, text: `Input required: '${input.name}' (${input.label}).` });
       return;
     }
-    if (!visible) return;
+    // A visibleRule only hides an input in the classic editor: the agent passes a hidden input's
+    // default, and any value a YAML pipeline gives it, so both are read and checked like any other.
     if (PIPELINE_MACRO.test(value)) {
       // The agent leaves `$(name)` as is when no such variable exists.
       if (options.deferMacros) typed[input.name] = value;

@@ -97,7 +97,22 @@ describe('readInputs: task.json is the single source of input rules', () => {
   it('requires an input only when its visibleRule shows it', () => {
     assert.equal(read({ connection: 'c', storageAccount: 'abc' }).values.timeout, undefined);
     assert.deepEqual(problems({ connection: 'c', storageAccount: 'abc', action: 'apply' }), ["Input required: 'timeout' (Timeout)."]);
-    assert.equal(read({ connection: 'c', storageAccount: 'abc', action: 'apply', wait: 'false', timeout: '99' }).values.timeout, undefined);
+  });
+
+  it('keeps a hidden input: its default, or the value a YAML pipeline gives it, read and checked like any other', () => {
+    // The agent passes both: a visibleRule only hides an input in the classic editor.
+    const hidden = {
+      ...definition,
+      inputs: [...definition.inputs, { name: 'key', type: 'string', label: 'Key', defaultValue: 'image.tag', visibleRule: 'action = apply' }],
+    };
+    const readHidden = (inputs: Record<string, string>) =>
+      readInputs(hidden, compileInputValidator(hidden), { getInput: (n) => inputs[n], setSecret: () => {} });
+    assert.equal(readHidden({ connection: 'c', storageAccount: 'abc' }).key, 'image.tag', 'the default of an input its rule hides');
+    assert.equal(readHidden({ connection: 'c', storageAccount: 'abc', key: 'app.image.tag' }).key, 'app.image.tag', 'an explicit value is not dropped');
+    assert.equal(read({ connection: 'c', storageAccount: 'abc', wait: 'false', timeout: '30' }).values.timeout, 30);
+    assert.deepEqual(problems({ connection: 'c', storageAccount: 'abc', wait: 'false', timeout: '99' }), [
+      "Input 'timeout' (Timeout) '99' must be a number from 1 to 60.",
+    ]);
   });
 
   it('registers secret inputs the moment they are read and never echoes them in errors', () => {

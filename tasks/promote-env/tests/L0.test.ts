@@ -115,6 +115,25 @@ describe('PromoteEnv L0 (the shipped bundle)', function () {
     assert.equal(repo.log().length, 2);
   });
 
+  it('promotes Helm values with the default layout (auto) and the default image key', async () => {
+    // A hidden input (helmImageKey is shown only for layout helm-values) keeps its default.
+    const values = (tag: string) => `image:\n  repository: acr.azurecr.io/web\n  tag: "${tag}"\nreplicaCount: 2\n`;
+    const helm = createConfigRepo([], {}, { 'charts/web/dev/values.yaml': values('2.1.0'), 'charts/web/staging/values.yaml': values('2.0.9') });
+    try {
+      const run = await runL0({ task: 'promote-env', inputs: { ...base(), configRepoUrl: helm.url, apps: 'web', pathPattern: 'charts/{app}/{env}' } });
+      assert.equal(run.succeeded, true, run.stdout);
+      assert.equal(helm.show('charts/web/staging/values.yaml'), values('2.1.0'), 'only the tag changed');
+      const explicit = await runL0({
+        task: 'promote-env',
+        inputs: { ...base(), configRepoUrl: helm.url, apps: 'web', pathPattern: 'charts/{app}/{env}', helmImageKey: 'image.version' },
+      });
+      assert.equal(explicit.failed, true, 'an explicit helmImageKey is used with layout auto, not ignored');
+      assert.match(explicit.errorIssues[0], /has no value at 'image\.version'/);
+    } finally {
+      helm.cleanup();
+    }
+  });
+
   it('dry run prints the diff and pushes nothing', async () => {
     const run = await runL0({ task: 'promote-env', inputs: { ...base(), dryRun: 'true' } });
     assert.equal(run.succeeded, true);
