@@ -115,6 +115,13 @@ describe('promote: image promotion in a real git config repo', function () {
     ]);
   });
 
+  it('reads a tag that looks like a number as written: 1.10 is promoted as "1.10", not 1.1', async () => {
+    repo.pushChange('apps/sample-app/overlays/dev/kustomization.yaml', (t) => t.replace('newTag: "1.4.2"', 'newTag: 1.10'), 'numeric-looking tag');
+    const result = await promote(request(), () => {});
+    assert.equal(result.apps[0].promoted, 'acr.azurecr.io/sample-app:1.10');
+    assert.match(repo.show('apps/sample-app/overlays/staging/kustomization.yaml'), /newTag: "1\.10"/);
+  });
+
   it('writes tag and digest for a tag@digest image, and removes a stale digest for a tag-only one', async () => {
     await promote(
       request({ sourceEnvironment: undefined, image: parseImageRef(`acr.azurecr.io/sample-app:1.5.0@${DIGEST}`), targetEnvironment: 'dev' }),
