@@ -94,7 +94,14 @@ export async function promote(request: PromoteRequest, log: (line: string) => vo
         );
     }
     const targetSlots = imageSlots(request.layout, query(request.targetEnvironment, image!.name));
-    for (const slot of targetSlots) edits.set(slot.file, slot.write(read(slot.file), image!));
+    for (const slot of targetSlots) {
+      try {
+        edits.set(slot.file, slot.write(read(slot.file), image!));
+      } catch (error) {
+        // The file and its image entry, so the user knows where to look.
+        throw error instanceof UserError ? new UserError(`${slot.file} (${slot.where}): ${error.message}`) : error;
+      }
+    }
     apps.push({ app, previous: formatImageRef(targetSlots[0].current), promoted: formatImageRef(image!), files: [...new Set(targetSlots.map((s) => s.file))] });
   }
 

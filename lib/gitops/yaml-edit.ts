@@ -1,4 +1,5 @@
-import { isMap, isScalar, parse, type Document, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, parse, type Document, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import { UserError } from '../user-error';
 
 export type YamlPath = (string | number)[];
 
@@ -18,7 +19,9 @@ interface Splice {
  * Applies edits to YAML text by splicing only the changed scalars (or the
  * added/removed key lines) into the original text, so comments, key order,
  * quoting and indentation elsewhere stay byte for byte. `doc` is one document
- * of `text` parsed with ranges (several documents share one text).
+ * of `text` parsed with ranges (several documents share one text). An added line ends as the
+ * file's lines do (LF or CRLF). An edit it cannot make without rewriting more than the value
+ * (a flow mapping, an alias) is a UserError naming the key and its line, never a guess.
  */
 export function editYaml(text: string, doc: Document, edits: YamlEdit[]): string {
   const splices: Splice[] = [];
@@ -34,27 +37,38 @@ export function editYaml(text: string, doc: Document, edits: YamlEdit[]): string
 
 function spliceFor(text: string, doc: Document, edit: YamlEdit): Splice | undefined {
   const node = doc.getIn(edit.path, true) as Scalar | undefined;
+  const where = edit.path.join('.');
+  const line = (index: number) => text.slice(0, index).split('\n').length;
   const key = edit.path[edit.path.length - 1];
   const parent = doc.getIn(edit.path.slice(0, -1), true) as YAMLMap | undefined;
   if (edit.value === undefined) {
     if (node === undefined || !isMap(parent)) return undefined;
     const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === key) as Pair<Scalar, Scalar> | undefined;
     const start = lineStart(text, pair!.key!.range![0]);
-    if (text.slice(start, pair!.key!.range![0]).trim() !== '') throw new Error(`cannot remove '${edit.path.join('.')}': it shares its line with other content`);
+    if (text.slice(start, pair!.key!.range![0]).trim() !== '')
+      throw new UserError(`'${where}' (line ${line(start)}) shares its line with other keys, so it cannot be removed alone: put it on a line of its own`);
     return { start, end: lineEnd(text, pair!.value!.range![1]), text: '' };
   }
   if (node !== undefined) {
-    if (!isScalar(node) || !node.range) throw new Error(`'${edit.path.join('.')}' is not a single value`);
+    if (isAlias(node))
+      throw new UserError(
+        `'${where}' (line ${line(node.range![0])}) is the alias *${node.source}: changing it here would change every value the anchor names; write the value itself`,
+      );
+    if (!isScalar(node) || !node.range) throw new UserError(`'${where}' is not a single value, so it cannot be set to '${edit.value}'`);
     if (node.value === edit.value) return undefined;
     return { start: node.range[0], end: node.range[1], text: formatScalar(edit.value, node.type) };
   }
-  if (!isMap(parent) || parent.flow || parent.items.length === 0) throw new Error(`cannot add '${edit.path.join('.')}': its parent is not a block mapping`);
+  if (!isMap(parent) || parent.flow || parent.items.length === 0)
+    throw new UserError(
+      `'${where}' must be added${parent?.range ? ` to the mapping at line ${line(parent.range[0])}` : ''}, which is ${isMap(parent) && parent.flow ? 'written in flow style ({ ... })' : 'not a block mapping'}: write it as one key per line`,
+    );
   const first = parent.items[0] as Pair<Scalar, unknown>;
   const indent = first.key!.range![0] - lineStart(text, first.key!.range![0]);
   const last = parent.items[parent.items.length - 1] as Pair<Scalar, Scalar>;
   const at = lineEnd(text, (last.value ?? last.key)!.range![1]);
-  const prefix = at > 0 && text[at - 1] !== '\n' ? '\n' : '';
-  return { start: at, end: at, text: `${prefix}${' '.repeat(indent)}${String(key)}: ${formatScalar(edit.value, 'PLAIN')}\n` };
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const prefix = at > 0 && text[at - 1] !== '\n' ? eol : '';
+  return { start: at, end: at, text: `${prefix}${' '.repeat(indent)}${String(key)}: ${formatScalar(edit.value, 'PLAIN')}${eol}` };
 }
 
 function lineStart(text: string, index: number): number {

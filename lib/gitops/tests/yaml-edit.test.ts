@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { parseAllDocuments, parseDocument } from 'yaml';
+import { UserError } from '../../user-error';
 import { editYaml } from '../yaml-edit';
 
 const KUSTOMIZATION = `# staging overlay: keep this comment
@@ -17,6 +18,27 @@ replicas:
 `;
 
 describe('editYaml: only the changed values change', () => {
+  it('ends an added line as the file ends its lines (CRLF stays CRLF)', () => {
+    const crlf = KUSTOMIZATION.replace(/ {4}digest: sha256:b+\n/, '').replace(/\n/g, '\r\n');
+    const out = editYaml(crlf, parseDocument(crlf), [{ path: ['images', 0, 'digest'], value: `sha256:${'c'.repeat(64)}` }]);
+    assert.ok(out.includes(`    newTag: "1.4.1"\r\n    digest: sha256:${'c'.repeat(64)}\r\n`), JSON.stringify(out));
+    assert.equal(out.replace(/\r\n/g, '').includes('\n'), false, 'no bare LF');
+  });
+
+  it('says which key and line it cannot edit, and why: a flow mapping that needs a new key, an alias', () => {
+    const flow = 'images:\n  - {name: web, newTag: "1.0"}\n';
+    assert.throws(
+      () => editYaml(flow, parseDocument(flow), [{ path: ['images', 0, 'digest'], value: `sha256:${'d'.repeat(64)}` }]),
+      (e: Error) => e instanceof UserError && /^'images\.0\.digest' must be added to the mapping at line 2, which is written in flow style/.test(e.message),
+    );
+    assert.equal(editYaml(flow, parseDocument(flow), [{ path: ['images', 0, 'newTag'], value: '1.1' }]), flow.replace('"1.0"', '"1.1"'), 'a value in it is still replaced');
+    const alias = 'release: &release "1.0"\nimages:\n  - name: web\n    newTag: *release\n';
+    assert.throws(
+      () => editYaml(alias, parseDocument(alias), [{ path: ['images', 0, 'newTag'], value: '1.1' }]),
+      (e: Error) => e instanceof UserError && /^'images\.0\.newTag' \(line 4\) is the alias \*release: changing it here would change every value the anchor names/.test(e.message),
+    );
+  });
+
   it('replaces a scalar in place, keeping its quotes, comments and every other byte', () => {
     const out = editYaml(KUSTOMIZATION, parseDocument(KUSTOMIZATION), [{ path: ['images', 0, 'newTag'], value: '1.4.2' }]);
     assert.equal(out, KUSTOMIZATION.replace('newTag: "1.4.1"', 'newTag: "1.4.2"'));
