@@ -41,6 +41,13 @@ export async function rebaseAndPush(git: Git, branch: string, retries: number, l
     log(`push rejected (someone pushed first); replaying the commit on the new '${branch}' in ${delay} ms (attempt ${attempt + 1} of ${retries + 1})`);
     await new Promise((resolve) => setTimeout(resolve, delay));
     await git.run(['fetch', '--depth=1', 'origin', `refs/heads/${branch}`], `git fetch of '${branch}'`);
+    // Two identical promotions at the same second make the same commit: when the branch already
+    // holds it (or the same tree), there is nothing to replay, and the shallow fetch has cut
+    // HEAD's parent, so a rebase could not even start.
+    const [ours, theirs] = await Promise.all(
+      ['HEAD^{tree}', 'FETCH_HEAD^{tree}'].map(async (ref) => (await git.run(['rev-parse', ref], 'git rev-parse')).trim()),
+    );
+    if (ours === theirs) return { sha: (await git.run(['rev-parse', 'FETCH_HEAD'], 'git rev-parse')).trim(), pushed: false, attempts: attempt };
     const rebase = await git.exec(['rebase', '--onto', 'FETCH_HEAD', 'HEAD~1']);
     if (rebase.code !== 0) {
       const conflicted = (await git.exec(['diff', '--name-only', '--diff-filter=U'])).stdout.trim().split('\n').filter(Boolean);

@@ -51,4 +51,40 @@ describe('promote: concurrent promotions against one remote', function () {
       many.cleanup();
     }
   });
+
+  it('two identical promotions at the same moment: one lands, the other finds its change there and succeeds unchanged', async () => {
+    // Same second, same author, same parent: both make the very same commit.
+    const saved = { a: process.env.GIT_AUTHOR_DATE, c: process.env.GIT_COMMITTER_DATE };
+    process.env.GIT_AUTHOR_DATE = process.env.GIT_COMMITTER_DATE = '2026-12-01T12:00:00Z';
+    const repo = createConfigRepo(['sample-app']);
+    try {
+      const request = () => ({
+        repoUrl: repo.url,
+        branch: 'main',
+        auth: {},
+        apps: ['sample-app'],
+        sourceEnvironment: 'dev',
+        targetEnvironment: 'staging',
+        layout: 'auto' as const,
+        pathPattern: 'apps/{app}/overlays/{env}',
+        helmImageKey: 'image.tag',
+        author: { name: 'GitOps Stack', email: 'gitops@example.com' },
+        messageTemplate: 'Promote {apps} to {target}: {image}',
+        trailers: {},
+        dryRun: false,
+        pushRetries: 5,
+        workDir: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'promote-same-')), 'repo'),
+      });
+      const results = await Promise.all([promote(request(), () => {}), promote(request(), () => {})]);
+      assert.deepEqual(results.map((r) => r.changed).sort(), [false, true]);
+      assert.equal(results[0].commitSha, results[1].commitSha, 'both name the commit on the branch');
+      assert.equal(repo.log().length, 2, 'one promotion commit');
+    } finally {
+      process.env.GIT_AUTHOR_DATE = saved.a;
+      process.env.GIT_COMMITTER_DATE = saved.c;
+      if (saved.a === undefined) delete process.env.GIT_AUTHOR_DATE;
+      if (saved.c === undefined) delete process.env.GIT_COMMITTER_DATE;
+      repo.cleanup();
+    }
+  });
 });

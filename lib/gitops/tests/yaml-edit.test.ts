@@ -31,11 +31,17 @@ describe('editYaml: only the changed values change', () => {
       () => editYaml(flow, parseDocument(flow), [{ path: ['images', 0, 'digest'], value: `sha256:${'d'.repeat(64)}` }]),
       (e: Error) => e instanceof UserError && /^'images\.0\.digest' must be added to the mapping at line 2, which is written in flow style/.test(e.message),
     );
-    assert.equal(editYaml(flow, parseDocument(flow), [{ path: ['images', 0, 'newTag'], value: '1.1' }]), flow.replace('"1.0"', '"1.1"'), 'a value in it is still replaced');
+    assert.equal(
+      editYaml(flow, parseDocument(flow), [{ path: ['images', 0, 'newTag'], value: '1.1' }]),
+      flow.replace('"1.0"', '"1.1"'),
+      'a value in it is still replaced',
+    );
     const alias = 'release: &release "1.0"\nimages:\n  - name: web\n    newTag: *release\n';
     assert.throws(
       () => editYaml(alias, parseDocument(alias), [{ path: ['images', 0, 'newTag'], value: '1.1' }]),
-      (e: Error) => e instanceof UserError && /^'images\.0\.newTag' \(line 4\) is the alias \*release: changing it here would change every value the anchor names/.test(e.message),
+      (e: Error) =>
+        e instanceof UserError &&
+        /^'images\.0\.newTag' \(line 4\) is the alias \*release: changing it here would change every value the anchor names/.test(e.message),
     );
   });
 
