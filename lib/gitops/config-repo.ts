@@ -21,12 +21,16 @@ export async function checkoutConfigRepo(url: string, branch: string, auth: GitA
     .catch((error: Error) => {
       if (/Remote branch .* not found|couldn't find remote ref/i.test(error.message))
         throw new UserError(`The config repo has no branch '${branch}' (input 'configRepoBranch').`);
+      if (/could not read Username|terminal prompts disabled|Authentication failed|Access denied|returned error: 40[13]/i.test(error.message))
+        throw new UserError(
+          `The config repo refused the sign-in (${error.message.replace(/^.*failed: /, '')}). With repoAuth 'systemAccessToken' the project's build identity needs Read on the repository (Contribute to push); with a service connection or token, its token needs Code (Read & Write).`,
+        );
       throw error;
     });
   // Cone mode takes folders: each path's parent covers the path whether it is a file or a folder.
   // The sparse index keeps index work in proportion to those folders, not to the repository.
   const folders = [...new Set(paths.map((p) => path.posix.dirname(path.posix.normalize(p))).filter((d) => d !== '.' && !d.startsWith('..')))];
-  await git.run(['sparse-checkout', 'set', '--cone', '--sparse-index', ...folders], 'git sparse-checkout');
+  await git.run(['sparse-checkout', 'set', '--cone', '--sparse-index', '--', ...folders], 'git sparse-checkout');
   await git.run(['checkout', '--quiet', branch], 'git checkout');
   return git;
 }

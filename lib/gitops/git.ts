@@ -57,13 +57,15 @@ export class Git {
   /** Runs git; resolves with its output whatever the exit code. */
   exec(args: string[], cwd = this.dir): Promise<GitResult> {
     return new Promise((resolve, reject) => {
-      execFile('git', args, { cwd, env: this.env(), maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const child = execFile('git', args, { cwd, env: this.env(), maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
         if (error && typeof (error as NodeJS.ErrnoException).code === 'string') {
           reject(new UserError(`git could not be started (${(error as NodeJS.ErrnoException).code}): install git on the agent.`));
           return;
         }
         resolve({ stdout, stderr, code: error ? ((error as { code?: number }).code ?? 1) : 0 });
       });
+      // git never waits on standard input (an argument such as --stdin would otherwise hang it).
+      child.stdin?.end();
     });
   }
 

@@ -37,7 +37,7 @@ describe('promote over an HTTP remote that demands the token (git http-backend)'
       };
       await assert.rejects(
         promote(base, () => {}),
-        /^UserError: git clone of the config repo \(branch 'main'\) failed: fatal: (could not read Username|Authentication failed)/,
+        /^UserError: The config repo refused the sign-in \(fatal: (could not read Username|Authentication failed)[^)]*\)\. With repoAuth 'systemAccessToken' the project's build identity needs Read/,
       );
 
       const logs: string[] = [];

@@ -83,4 +83,10 @@ describe('rebaseAndPush: never forces, replays on a moved branch', function () {
     );
     assert.deepEqual(repo.log(), ['seed']);
   });
+
+  it('git never waits on standard input: an argument such as --stdin reads nothing and returns', async () => {
+    await localCommit((t) => t.replace('"1.4.1"', '"1.4.2"'));
+    const hashed = await wc.exec(['hash-object', '--stdin']);
+    assert.deepEqual([hashed.code, hashed.stdout.trim()], [0, 'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391'], 'the hash of empty input');
+  });
 });

@@ -115,6 +115,30 @@ describe('readInputs: task.json is the single source of input rules', () => {
     ]);
   });
 
+  it('refuses a PromoteEnv pathPattern that is not a path inside the repository, before any git command', () => {
+    const promoteEnv = TASK_DEFINITIONS['promote-env'];
+    const refused = (pathPattern: string) => {
+      const base = {
+        configRepoUrl: 'https://dev.azure.com/c/p/_git/r',
+        apps: 'web',
+        sourceEnvironment: 'dev',
+        targetEnvironment: 'staging',
+        verify: 'false',
+        pathPattern,
+      };
+      try {
+        readInputs(promoteEnv, compileInputValidator(promoteEnv), { getInput: (n) => (base as Record<string, string>)[n], setSecret: () => {} });
+        return undefined;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    for (const bad of ['/etc/{env}', '../other/{env}', 'apps/../../{env}', '--stdin/{env}', '-h/{env}', 'apps\\{env}', 'apps/{app}'])
+      assert.match(refused(bad) ?? 'accepted', /^Input 'pathPattern' \(Path pattern\) '.*' must be a path inside the repository containing \{env\}/, bad);
+    for (const good of ['apps/{app}/overlays/{env}', 'charts/{app}/{env}/values.yaml', 'envs/{env}/..hidden/{app}'])
+      assert.equal(refused(good), undefined, good);
+  });
+
   it('registers secret inputs the moment they are read and never echoes them in errors', () => {
     assert.deepEqual(read({ connection: 'c', storageAccount: 'abc', token: 'S3cr3tValue' }).secrets, ['S3cr3tValue']);
     const found = problems({ connection: 'c', storageAccount: 'abc', token: 'bad token!' });
