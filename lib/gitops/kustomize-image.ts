@@ -17,7 +17,7 @@ export function kustomizeImageSlots(query: SlotQuery): ImageSlot[] {
   const name = KUSTOMIZATION_FILES.find((f) => fs.existsSync(path.join(query.repoDir, query.path, f)));
   if (!name) throw new UserError(`${query.path} has no kustomization.yaml`);
   const file = path.posix.join(query.path, name);
-  const { docs } = readYamlFile(query.repoDir, file);
+  const { docs } = readYamlFile(query.repoDir, file, query.path);
   const images = docs[0]?.get('images', true);
   const wanted = new Set([query.app, ...(query.imageName ? [imageBaseName(query.imageName)] : [])]);
   const index = isSeq(images)

@@ -19,7 +19,7 @@ export function manifestImageSlots(query: SlotQuery): ImageSlot[] {
   const wanted = new Set([query.app, ...(query.imageName ? [imageBaseName(query.imageName)] : [])]);
   const slots: ImageSlot[] = [];
   for (const file of files) {
-    const { docs } = readYamlFile(query.repoDir, file);
+    const { docs } = readYamlFile(query.repoDir, file, query.path);
     docs.forEach((doc, docIndex) => {
       for (const spec of POD_SPECS) {
         for (const list of ['initContainers', 'containers']) {
@@ -28,8 +28,10 @@ export function manifestImageSlots(query: SlotQuery): ImageSlot[] {
           containers.items.forEach((container, i) => {
             const image = isMap(container) ? container.get('image') : undefined;
             if (typeof image !== 'string') return;
+            // Only the app's own image is parsed: another one (an untagged busybox init container) is not ours to judge.
+            const name = image.split('@')[0].replace(/:[^/:]*$/, '');
+            if (!wanted.has(imageBaseName(name))) return;
             const current = parseImageRef(image, `${file}: image`);
-            if (!wanted.has(imageBaseName(current.name))) return;
             const at = [...spec, list, i, 'image'];
             slots.push({
               file,

@@ -122,6 +122,77 @@ describe('promote: image promotion in a real git config repo', function () {
     assert.match(repo.show('apps/sample-app/overlays/staging/kustomization.yaml'), /newTag: "1\.10"/);
   });
 
+  /** Commits `change` to the remote through a clone of its own, as a colleague would. */
+  const colleague = (change: (dir: string) => void) => {
+    const dir = fs.mkdtempSync(path.join(work, 'colleague-'));
+    git(work, 'clone', '--quiet', repo.bare, dir);
+    change(dir);
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '--quiet', '-m', 'colleague');
+    git(dir, 'push', '--quiet', 'origin', 'HEAD:main');
+  };
+
+  it('never edits through a link that leaves the environment: another environment, or a file outside the repository', async () => {
+    const staging = 'apps/sample-app/overlays/staging/kustomization.yaml';
+    colleague((dir) => {
+      fs.rmSync(path.join(dir, staging));
+      fs.symlinkSync('../prod/kustomization.yaml', path.join(dir, staging));
+    });
+    assert.match(
+      await failure(promote(request(), () => {})),
+      /^apps\/sample-app\/overlays\/staging\/kustomization\.yaml is a symbolic link to apps\/sample-app\/overlays\/prod\/kustomization\.yaml outside apps\/sample-app\/overlays\/staging: PromoteEnv never edits through a link/,
+    );
+    const outside = path.join(work, 'outside.yaml');
+    fs.writeFileSync(outside, kustomization('sample-app', '0.0.1'));
+    colleague((dir) => {
+      fs.rmSync(path.join(dir, staging));
+      fs.symlinkSync(outside, path.join(dir, staging));
+    });
+    assert.match(await failure(promote(request(), () => {})), /is a symbolic link to .*outside\.yaml outside apps\/sample-app\/overlays\/staging/);
+    assert.equal(fs.readFileSync(outside, 'utf8'), kustomization('sample-app', '0.0.1'), 'the file outside is untouched');
+    assert.equal(repo.log().length, 3, 'nothing was pushed');
+  });
+
+  it("promotes the app's image in plain manifests, whatever other images (an untagged init container) sit beside it", async () => {
+    const deployment = (tag: string) =>
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      initContainers:\n        - name: wait\n          image: busybox\n      containers:\n        - name: web\n          image: acr.azurecr.io/web:${tag}\n`;
+    colleague((dir) => {
+      for (const [env, tag] of [
+        ['dev', '2.0.0'],
+        ['staging', '1.9.0'],
+      ]) {
+        fs.mkdirSync(path.join(dir, 'manifests', 'web', env), { recursive: true });
+        fs.writeFileSync(path.join(dir, 'manifests', 'web', env, 'deployment.yaml'), deployment(tag));
+      }
+    });
+    const result = await promote(request({ apps: ['web'], pathPattern: 'manifests/{app}/{env}' }), () => {});
+    assert.equal(result.apps[0].promoted, 'acr.azurecr.io/web:2.0.0');
+    assert.equal(repo.show('manifests/web/staging/deployment.yaml'), deployment('2.0.0'));
+  });
+
+  it('Helm values: keeps a digest pinned inside the tag there, and rewrites a one-string image whole, repository included', async () => {
+    const pinned = (tag: string) => `image:\n  repository: acr.azurecr.io/web\n  tag: "${tag}"\n`;
+    const whole = (ref: string) => `replicaCount: 2\nimage: "${ref}"\n`;
+    colleague((dir) => {
+      for (const [file, text] of [
+        ['charts/web/dev/values.yaml', pinned(`v1.2.4@${DIGEST}`)],
+        ['charts/web/staging/values.yaml', pinned(`v1.2.3@sha256:${'e'.repeat(64)}`)],
+        ['charts/api/dev/values.yaml', whole('registry.example.com/team/api:1.2.5')],
+        ['charts/api/staging/values.yaml', whole('registry.example.com/team/api:1.2.3')],
+      ]) {
+        fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+        fs.writeFileSync(path.join(dir, file), text);
+      }
+    });
+    const result = await promote(request({ apps: ['web', 'api'], pathPattern: 'charts/{app}/{env}' }), () => {});
+    assert.deepEqual(
+      result.apps.map((a) => a.promoted),
+      [`acr.azurecr.io/web:v1.2.4@${DIGEST}`, 'registry.example.com/team/api:1.2.5'],
+    );
+    assert.equal(repo.show('charts/web/staging/values.yaml'), pinned(`v1.2.4@${DIGEST}`), 'no separate digest key: a chart reading image.tag keeps the pin');
+    assert.equal(repo.show('charts/api/staging/values.yaml'), whole('registry.example.com/team/api:1.2.5'), 'the repository is kept');
+  });
+
   it('writes tag and digest for a tag@digest image, and removes a stale digest for a tag-only one', async () => {
     await promote(
       request({ sourceEnvironment: undefined, image: parseImageRef(`acr.azurecr.io/sample-app:1.5.0@${DIGEST}`), targetEnvironment: 'dev' }),
