@@ -3,11 +3,28 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createConfigRepo } from '../../../test/harness/config-repo-fixture';
-import { promote } from '../promote';
+import { promote, type PromoteRequest } from '../promote';
 
 // Twenty real git clones pushing at once: too slow for the unit tier.
 describe('promote: concurrent promotions against one remote', function () {
   this.timeout(120000);
+  const request = (repoUrl: string, app: string, pushRetries: number): PromoteRequest => ({
+    repoUrl,
+    branch: 'main',
+    auth: {},
+    apps: [app],
+    sourceEnvironment: 'dev',
+    targetEnvironment: 'staging',
+    layout: 'auto',
+    pathPattern: 'apps/{app}/overlays/{env}',
+    helmImageKey: 'image.tag',
+    author: { name: 'GitOps Stack', email: 'gitops@example.com' },
+    messageTemplate: 'Promote {apps} to {target}: {image}',
+    trailers: {},
+    dryRun: false,
+    pushRetries,
+    workDir: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'promote-many-')), 'repo'),
+  });
 
   it('lands 20 promotions of different apps started at once: none lost, history linear', async () => {
     const apps = Array.from({ length: 20 }, (_, i) => `app-${String(i).padStart(2, '0')}`);
@@ -15,27 +32,8 @@ describe('promote: concurrent promotions against one remote', function () {
     try {
       const results = await Promise.all(
         apps.map((app) =>
-          promote(
-            {
-              repoUrl: many.url,
-              branch: 'main',
-              auth: {},
-              apps: [app],
-              sourceEnvironment: 'dev',
-              targetEnvironment: 'staging',
-              layout: 'auto',
-              pathPattern: 'apps/{app}/overlays/{env}',
-              helmImageKey: 'image.tag',
-              author: { name: 'GitOps Stack', email: 'gitops@example.com' },
-              messageTemplate: 'Promote {apps} to {target}: {image}',
-              trailers: {},
-              dryRun: false,
-              // Raised over the default (5): this test proves that none is lost, not how many the default absorbs (bench: promote_concurrent_20_landed).
-              pushRetries: 30,
-              workDir: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'promote-many-')), 'repo'),
-            },
-            () => {},
-          ),
+          // Raised over the default (5): this test proves that none is lost, not how many the default absorbs (bench: promote_concurrent_20_landed).
+          promote(request(many.url, app, 30), () => {}),
         ),
       );
       assert.ok(results.every((r) => r.changed));
@@ -58,24 +56,7 @@ describe('promote: concurrent promotions against one remote', function () {
     process.env.GIT_AUTHOR_DATE = process.env.GIT_COMMITTER_DATE = '2026-12-01T12:00:00Z';
     const repo = createConfigRepo(['sample-app']);
     try {
-      const request = () => ({
-        repoUrl: repo.url,
-        branch: 'main',
-        auth: {},
-        apps: ['sample-app'],
-        sourceEnvironment: 'dev',
-        targetEnvironment: 'staging',
-        layout: 'auto' as const,
-        pathPattern: 'apps/{app}/overlays/{env}',
-        helmImageKey: 'image.tag',
-        author: { name: 'GitOps Stack', email: 'gitops@example.com' },
-        messageTemplate: 'Promote {apps} to {target}: {image}',
-        trailers: {},
-        dryRun: false,
-        pushRetries: 5,
-        workDir: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'promote-same-')), 'repo'),
-      });
-      const results = await Promise.all([promote(request(), () => {}), promote(request(), () => {})]);
+      const results = await Promise.all([promote(request(repo.url, 'sample-app', 5), () => {}), promote(request(repo.url, 'sample-app', 5), () => {})]);
       assert.deepEqual(results.map((r) => r.changed).sort(), [false, true]);
       assert.equal(results[0].commitSha, results[1].commitSha, 'both name the commit on the branch');
       assert.equal(repo.log().length, 2, 'one promotion commit');
