@@ -159,15 +159,19 @@ export async function promoteEnv(host: TaskHost, inputs: PromoteEnvInputs): Prom
     );
 
     let revision = result.commitSha;
+    // The branch's commit before the promotion landed: what a rollback returns the promoted files to.
+    let before: string | undefined;
     if (pullRequest) {
       if (!cluster) {
         summarize(host, inputs, result, `pull request ${pullRequest.id} ${pullRequest.created ? 'opened' : 'updated'}`);
         return `Pull request ${pullRequest.id}: ${pullRequest.url}`;
       }
       host.progress(30, 'waiting for the pull request');
-      revision = await traced('wait for pull request merge', { 'vcs.change.id': pullRequest.id }, () =>
+      const merged = await traced('wait for pull request merge', { 'vcs.change.id': pullRequest.id }, () =>
         pullRequests!.waitForMerge(azureRepos!, inputs.configRepoUrl, pullRequest.id, (inputs.timeoutMinutes ?? 10) * 60_000, log),
       );
+      revision = merged.commit;
+      before = merged.target;
       host.info(`Pull request ${pullRequest.id} completed as ${revision}.`);
     }
 
@@ -199,6 +203,7 @@ export async function promoteEnv(host: TaskHost, inputs: PromoteEnvInputs): Prom
                 branch: pullRequest ? targetBranch : inputs.configRepoBranch,
                 auth,
                 commit: revision,
+                before,
                 paths: result.apps.flatMap((a) => a.files.map((f) => path.posix.dirname(f))),
                 author,
                 reason: `Promotion failed verification: ${failures[0]}`,

@@ -130,13 +130,27 @@ export async function promoteByPullRequest(
 }
 
 /** Waits until the pull request is completed and returns its merge commit; abandoned or timed out fails. */
-export async function waitForMerge(git: IGitApi, repoUrl: string, id: number, timeoutMs: number, log: (line: string) => void, pollMs = 5000): Promise<string> {
+/** A completed pull request: the commit it left on the target branch, and the target's commit it merged into. */
+export interface CompletedMerge {
+  commit: string;
+  target?: string;
+}
+
+export async function waitForMerge(
+  git: IGitApi,
+  repoUrl: string,
+  id: number,
+  timeoutMs: number,
+  log: (line: string) => void,
+  pollMs = 5000,
+): Promise<CompletedMerge> {
   const { project } = parseAzureReposUrl(repoUrl);
   const deadline = Date.now() + timeoutMs;
   let said = false;
   for (;;) {
     const pr = await azureDevOps(`read pull request ${id}`, () => git.getPullRequestById(id, project));
-    if (pr.status === PullRequestStatus.Completed && pr.lastMergeCommit?.commitId) return pr.lastMergeCommit.commitId;
+    if (pr.status === PullRequestStatus.Completed && pr.lastMergeCommit?.commitId)
+      return { commit: pr.lastMergeCommit.commitId, target: pr.lastMergeTargetCommit?.commitId };
     if (pr.status === PullRequestStatus.Abandoned) throw new UserError(`Pull request ${id} was abandoned; nothing was promoted.`);
     if (Date.now() > deadline)
       throw new UserError(

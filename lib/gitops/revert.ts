@@ -7,8 +7,13 @@ export interface RevertRequest {
   repoUrl: string;
   branch: string;
   auth: GitAuth;
-  /** The promotion commit to revert. */
+  /** The promotion commit to revert: the pushed commit, or what a completed pull request left on the branch. */
   commit: string;
+  /**
+   * The branch's commit before the promotion landed (a pull request's target commit), when known:
+   * a rebase completion replays several commits, and all of them are reverted.
+   */
+  before?: string;
   /** Paths the promotion touched: the sparse checkout. */
   paths: string[];
   author: { name: string; email: string };
@@ -20,9 +25,25 @@ export interface RevertRequest {
 /** Pushes a `git revert` of a promotion on top of the branch, with the same no-force, rebase-and-retry rules. */
 export async function revertPromotion(request: RevertRequest, log: (line: string) => void): Promise<PushOutcome> {
   const git = await checkoutConfigRepo(request.repoUrl, request.branch, request.auth, request.workDir, request.paths);
-  // The promotion and its parent, even when others have pushed since (shallow clone).
-  await git.run(['fetch', '--quiet', '--depth=2', 'origin', request.commit], `git fetch of the promotion commit ${request.commit.slice(0, 12)}`);
-  const revert = await git.exec(['-c', `user.name=${request.author.name}`, '-c', `user.email=${request.author.email}`, 'revert', '--no-edit', request.commit]);
+  const short = request.commit.slice(0, 12);
+  // The promotion and what it landed on, even when others have pushed since (shallow clone).
+  await git.run(['fetch', '--quiet', '--depth=50', 'origin', request.commit], `git fetch of the promotion commit ${short}`);
+  const parents = (await git.run(['rev-list', '--parents', '-n', '1', request.commit], 'git rev-list')).trim().split(' ').slice(1);
+  const as = ['-c', `user.name=${request.author.name}`, '-c', `user.email=${request.author.email}`];
+  // A merge commit (merge strategies noFastForward, rebaseMerge) is reverted against its first parent, the
+  // branch before the merge; a rebase completion's commits all at once; a squash or pushed commit alone.
+  const range = request.before && parents.length === 1 && parents[0] !== request.before ? `${request.before}..${request.commit}` : undefined;
+  const revert =
+    parents.length > 1
+      ? await git.exec([...as, 'revert', '--no-edit', '-m', '1', request.commit])
+      : range
+        ? await git.exec([...as, 'revert', '--no-commit', range])
+        : await git.exec([...as, 'revert', '--no-edit', request.commit]);
+  if (range && revert.code === 0)
+    await git.run(
+      [...as, 'commit', '--quiet', '-m', `Revert "${request.commit.slice(0, 12)}" and the commits before it since ${request.before!.slice(0, 12)}`],
+      'git commit',
+    );
   if (revert.code !== 0) {
     await git.exec(['revert', '--abort']);
     throw new UserError(

@@ -38,6 +38,8 @@ interface PullRequest {
   autoCompleteSetBy?: { id: string };
   completionOptions?: Record<string, unknown>;
   lastMergeCommit?: { commitId: string };
+  /** The target branch's commit the completion merged into, as the service reports it. */
+  lastMergeTargetCommit?: { commitId: string };
   mergeStatus: string;
 }
 
@@ -67,16 +69,40 @@ export function createFake(options: AzureDevOpsOptions): Fake {
   const org = `/${options.organization}`;
   const bare = (repo: string) => path.join(options.projectRoot, `${repo}.git`);
 
-  function merge(pr: PullRequest): string {
+  /**
+   * Completes a pull request with its completionOptions.mergeStrategy, as the service does:
+   * noFastForward (1, the default) a merge commit; squash (2) one commit; rebase (3) the source's
+   * commits replayed on the target, fast-forwarded; rebaseMerge (4) replayed, then a merge commit.
+   */
+  function completePullRequest(pr: PullRequest): void {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ado-merge-'));
     const git = (...args: string[]) =>
       execFileSync('git', ['-c', 'user.name=Azure DevOps', '-c', 'user.email=ado@example.com', ...args], { cwd: work, encoding: 'utf8' }).trim();
+    const strategies: Record<string, string> = { 1: 'noFastForward', 2: 'squash', 3: 'rebase', 4: 'rebaseMerge' };
+    const given = String(pr.completionOptions?.mergeStrategy ?? 'noFastForward');
+    const strategy = strategies[given] ?? given;
+    const message = `Merged PR ${pr.pullRequestId}: ${pr.title}`;
+    const source = `origin/${pr.sourceRefName.replace('refs/heads/', '')}`;
     try {
       git('clone', '--quiet', bare(pr.repository.name), '.');
       git('checkout', '--quiet', pr.targetRefName.replace('refs/heads/', ''));
-      git('merge', '--no-ff', '--quiet', '-m', `Merged PR ${pr.pullRequestId}: ${pr.title}`, `origin/${pr.sourceRefName.replace('refs/heads/', '')}`);
+      const target = git('rev-parse', 'HEAD');
+      if (strategy === 'squash') {
+        git('merge', '--squash', '--quiet', source);
+        git('commit', '--quiet', '-m', message);
+      } else if (strategy === 'rebase' || strategy === 'rebaseMerge') {
+        git('checkout', '--quiet', '-B', 'rebased', source);
+        git('rebase', '--quiet', target);
+        git('checkout', '--quiet', '-');
+        if (strategy === 'rebase') git('merge', '--ff-only', '--quiet', 'rebased');
+        else git('merge', '--no-ff', '--quiet', '-m', message, 'rebased');
+      } else {
+        git('merge', '--no-ff', '--quiet', '-m', message, source);
+      }
       git('push', '--quiet', 'origin', `HEAD:${pr.targetRefName}`);
-      return git('rev-parse', 'HEAD');
+      pr.lastMergeCommit = { commitId: git('rev-parse', 'HEAD') };
+      pr.lastMergeTargetCommit = { commitId: target };
+      pr.status = 'completed';
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
     }
@@ -206,13 +232,11 @@ export function createFake(options: AzureDevOpsOptions): Fake {
         if (body.autoCompleteSetBy && pr.status === 'active') {
           setTimeout(() => {
             if (pr.status !== 'active') return;
-            pr.lastMergeCommit = { commitId: merge(pr) };
-            pr.status = 'completed';
+            completePullRequest(pr);
           }, 200);
         }
         if (body.status === 'completed') {
-          pr.lastMergeCommit = { commitId: merge(pr) };
-          pr.status = 'completed';
+          completePullRequest(pr);
         } else if (body.status === 'abandoned') pr.status = 'abandoned';
         return json(res, 200, pr);
       }
@@ -222,8 +246,7 @@ export function createFake(options: AzureDevOpsOptions): Fake {
       const { complete } = message as { complete?: number };
       const pr = pulls.find((x) => x.pullRequestId === complete);
       if (pr) {
-        pr.lastMergeCommit = { commitId: merge(pr) };
-        pr.status = 'completed';
+        completePullRequest(pr);
       }
       return pulls;
     },

@@ -7,6 +7,7 @@ import { createConfigRepo, git, type ConfigRepoFixture } from '../../../test/har
 import { parseImageRef } from '../image-ref';
 import type { PromoteRequest } from '../promote';
 import { azureReposGitApi, promoteByPullRequest, waitForMerge, type PullRequestOptions } from '../pull-request';
+import { revertPromotion } from '../revert';
 
 const TOKEN = 'system-access-token-for-prs-123';
 
@@ -111,8 +112,43 @@ describe('promote by pull request (against a local Azure DevOps fake)', function
     assert.equal(repo.log('%H')[0], tip, 'not merged before someone completes it');
     setTimeout(() => void ado.control({ complete: id }), 300);
     const merge = await waitForMerge(api, request('1.5.1').repoUrl, id, 20000, () => {}, 100);
-    assert.notEqual(merge, tip);
-    assert.equal(merge, repo.log('%H')[0]);
+    assert.notEqual(merge.commit, tip);
+    assert.equal(merge.commit, repo.log('%H')[0]);
+    assert.equal(merge.target, tip, 'the target commit the completion merged into');
     assert.match(repo.show('apps/sample-app/overlays/prod/kustomization.yaml'), /newTag: "1\.5\.1"/);
   });
+
+  for (const mergeStrategy of ['noFastForward', 'squash', 'rebase', 'rebaseMerge'] as const) {
+    it(`rolls back a pull request completed with ${mergeStrategy}: the branch's promoted files return to before it`, async () => {
+      const api = await azureReposGitApi(request('1.5.0').repoUrl, request('1.5.0').auth);
+      const before = repo.show('apps/sample-app/overlays/prod/kustomization.yaml');
+      // Two promotion commits on the pull request branch (the second updates it), then auto-complete.
+      await promoteByPullRequest(request('1.5.0'), options, api, () => {});
+      const { pullRequest } = await promoteByPullRequest(request('1.5.1'), { ...options, mergeStrategy, autoComplete: true }, api, () => {});
+      const merged = await waitForMerge(api, request('1.5.1').repoUrl, pullRequest!.id, 20000, () => {}, 100);
+      assert.match(repo.show('apps/sample-app/overlays/prod/kustomization.yaml'), /newTag: "1\.5\.1"/);
+      const parents = repo.log('%P')[0].split(' ').length;
+      assert.equal(parents, mergeStrategy === 'noFastForward' || mergeStrategy === 'rebaseMerge' ? 2 : 1, `${mergeStrategy} as the service completes it`);
+
+      const revert = await revertPromotion(
+        {
+          repoUrl: request('1.5.1').repoUrl,
+          branch: 'main',
+          auth: request('1.5.1').auth,
+          commit: merged.commit,
+          before: merged.target,
+          paths: ['apps/sample-app/overlays/prod'],
+          author: { name: 'GitOps Stack', email: 'g@example.com' },
+          reason: 'Degraded',
+          pushRetries: 3,
+          workDir: path.join(fs.mkdtempSync(path.join(work, 'revert-')), 'repo'),
+        },
+        () => {},
+      );
+      assert.equal(revert.pushed, true);
+      assert.equal(repo.show('apps/sample-app/overlays/prod/kustomization.yaml'), before, 'back to the tag before the pull request');
+      const message = repo.log('%B').join('\n');
+      assert.ok(message.includes('Degraded') && message.includes(`Reverts: ${merged.commit}`), message);
+    });
+  }
 });
