@@ -7,6 +7,7 @@ import { UserError } from '../user-error';
 import type { Application } from './application';
 import { parseEnvironments } from './environments';
 import { applicationName, MANAGED_BY, renderRegistration, type Registration, type Trigger } from './render-registration';
+import { gitConnectionCredentials } from '../gitops/git-connection';
 import { traced } from '../telemetry/task-trace';
 
 /** ArgoCDRegister's inputs, as task.json declares them. */
@@ -47,12 +48,8 @@ function credentials(host: TaskHost, inputs: ArgoCdRegisterInputs): Registration
       return { username: inputs.configRepoUsername || 'git', password: inputs.configRepoToken };
     case 'sshKey':
       return { sshPrivateKey: inputs.configRepoSshKey };
-    case 'serviceConnection': {
-      const endpoint = host.getEndpoint(inputs.gitServiceConnection ?? '');
-      if (!endpoint) throw new UserError(`Input 'gitServiceConnection': service connection '${inputs.gitServiceConnection}' was not found.`);
-      const { username, password, apitoken } = endpoint.authorization.parameters;
-      return { username: username || 'git', password: password || apitoken };
-    }
+    case 'serviceConnection':
+      return gitConnectionCredentials(host, 'gitServiceConnection', inputs.gitServiceConnection);
     default:
       return {};
   }

@@ -9,6 +9,7 @@ import { basicAuth, type GitAuth } from './git';
 import { parseImageRef } from './image-ref';
 import { promote, type PromoteRequest, type PromoteResult } from './promote';
 import type { PullRequestOptions } from './pull-request';
+import { gitConnectionCredentials } from './git-connection';
 import { revertPromotion } from './revert';
 import { fillPattern } from './path-pattern';
 import { traced } from '../telemetry/task-trace';
@@ -64,15 +65,8 @@ export function gitAuthFrom(host: TaskHost, inputs: Pick<PromoteEnvInputs, 'repo
       );
     return { authorization: `bearer ${token}` };
   }
-  const endpoint = host.getEndpoint(inputs.gitServiceConnection ?? '');
-  if (!endpoint) throw new UserError(`Input 'gitServiceConnection': service connection '${inputs.gitServiceConnection}' was not found.`);
-  const { username = '', password = '', apitoken } = endpoint.authorization.parameters;
-  if (apitoken) {
-    host.setSecret(apitoken);
-    return { authorization: `bearer ${apitoken}` };
-  }
-  if (!password) throw new UserError(`Service connection '${endpoint.id}' has no password or token for the config repo.`);
-  return basicAuth(username || 'git', password, (value) => host.setSecret(value));
+  const { username, password } = gitConnectionCredentials(host, 'gitServiceConnection', inputs.gitServiceConnection);
+  return basicAuth(username, password, (value) => host.setSecret(value));
 }
 
 function runTrailers(host: TaskHost): Record<string, string | undefined> {

@@ -5,28 +5,34 @@ import type { Fake } from '../harness/fake-worker';
 
 /**
  * Git's smart HTTP protocol, served by the real `git http-backend` (CGI), behind
- * a check that every request carries `Authorization: Bearer <token>`, as Azure
- * Repos demands of System.AccessToken. Requests without it get 401.
+ * a check that every request carries the token: `Authorization: Bearer <token>`, as
+ * Azure Repos demands of System.AccessToken, or (`scheme: 'basic'`) HTTP basic auth
+ * with any username and the token as password, as git hosts take a PAT. Others get 401.
  */
 export interface GitHttpOptions {
   /** Folder holding the bare repositories. */
   projectRoot: string;
   token: string;
+  scheme?: 'bearer' | 'basic';
 }
 
 export function createFake(options: GitHttpOptions): Fake {
   return {
     handle(request: RecordedRequest, res: ServerResponse, _baseUrl: string, raw: Buffer) {
-      if (!authorized(request, options.token, res)) return;
+      if (!authorized(request, options.token, res, options.scheme)) return;
       return serveGit(request, res, raw, options.projectRoot, request.path);
     },
   };
 }
 
-/** Answers 401 unless the request carries `Authorization: Bearer <token>`. */
-export function authorized(request: RecordedRequest, token: string, res: ServerResponse): boolean {
+/** Answers 401 unless the request carries the token the way `scheme` says. */
+export function authorized(request: RecordedRequest, token: string, res: ServerResponse, scheme: 'bearer' | 'basic' = 'bearer'): boolean {
   const auth = String(request.headers.authorization ?? '');
-  if (/^bearer /i.test(auth) && auth.slice(7) === token) return true;
+  if (scheme === 'bearer' && /^bearer /i.test(auth) && auth.slice(7) === token) return true;
+  if (scheme === 'basic' && /^basic /i.test(auth)) {
+    const decoded = Buffer.from(auth.slice(6), 'base64').toString('utf8');
+    if (decoded.slice(decoded.indexOf(':') + 1) === token && decoded.indexOf(':') > 0) return true;
+  }
   res.writeHead(401, { 'www-authenticate': 'Basic realm="config repo"', 'content-type': 'text/plain' });
   res.end('TF400813: Resource not available for anonymous access.\n');
   return false;

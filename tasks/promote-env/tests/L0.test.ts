@@ -134,6 +134,47 @@ describe('PromoteEnv L0 (the shipped bundle)', function () {
     }
   });
 
+  it('signs in to the config repo as a git host expects: a service connection with basic auth, the job token as bearer', async () => {
+    const token = 'pat-0123456789abcdefghij';
+    const gitServer = (scheme: 'basic' | 'bearer') =>
+      startFakeServer(path.join(REPO_ROOT, 'out', 'test', 'fakes', 'git-http-server.js'), { projectRoot: path.dirname(repo.bare), token, scheme });
+    const basic = await gitServer('basic');
+    try {
+      const connections = {
+        generic: { scheme: 'UsernamePassword', parameters: { username: 'build', password: token } },
+        tokenOnly: { scheme: 'Token', parameters: { apitoken: token } },
+      };
+      for (const [id, endpoint] of Object.entries(connections)) {
+        const run = await runL0({
+          task: 'promote-env',
+          inputs: { ...base(), configRepoUrl: `${basic.url}/config-repo.git`, repoAuth: 'serviceConnection', gitServiceConnection: id, dryRun: 'true' },
+          endpoints: { [id]: { url: basic.url, ...endpoint } },
+          secrets: [token],
+        });
+        assert.equal(run.succeeded, true, `${id}: ${run.stdout}`);
+      }
+    } finally {
+      await basic.stop();
+    }
+    const bearer = await gitServer('bearer');
+    try {
+      const run = await runL0({
+        task: 'promote-env',
+        inputs: { ...base(), configRepoUrl: `${bearer.url}/config-repo.git`, repoAuth: 'systemAccessToken', dryRun: 'true' },
+        secretVariables: { 'System.AccessToken': token },
+      });
+      assert.equal(run.succeeded, true, run.stdout);
+      const refused = await runL0({
+        task: 'promote-env',
+        inputs: { ...base(), configRepoUrl: `${bearer.url}/config-repo.git`, repoAuth: 'systemAccessToken', dryRun: 'true' },
+        secretVariables: { 'System.AccessToken': 'some-other-token-000' },
+      });
+      assert.match(refused.errorIssues[0], /^The config repo refused the sign-in .*build identity needs Read/);
+    } finally {
+      await bearer.stop();
+    }
+  });
+
   it('dry run prints the diff and pushes nothing', async () => {
     const run = await runL0({ task: 'promote-env', inputs: { ...base(), dryRun: 'true' } });
     assert.equal(run.succeeded, true);
