@@ -36,8 +36,10 @@ export async function rebaseAndPush(git: Git, branch: string, retries: number, l
         `git push to '${branch}' was rejected ${attempt} times because others pushed first; nothing was forced. Run the promotion again, or raise 'pushRetries'.`,
       );
     }
-    const cap = Math.min(5000, 200 * 2 ** (attempt - 1));
-    const delay = Math.round(cap / 2 + (Math.random() * cap) / 2);
+    // Full jitter over a growing window: writers that collided spread over the whole window
+    // instead of meeting again in its upper half (20 at once land within the default 5 retries).
+    const cap = Math.min(16000, 1000 * 2 ** (attempt - 1));
+    const delay = Math.round(Math.random() * cap);
     log(`push rejected (someone pushed first); replaying the commit on the new '${branch}' in ${delay} ms (attempt ${attempt + 1} of ${retries + 1})`);
     await new Promise((resolve) => setTimeout(resolve, delay));
     await git.run(['fetch', '--depth=1', 'origin', `refs/heads/${branch}`], `git fetch of '${branch}'`);
