@@ -6,6 +6,7 @@ export interface Application extends k8s.KubernetesObject {
   operation?: unknown;
   status?: {
     sync?: { status?: string; revision?: string; revisions?: string[] };
+    conditions?: { type?: string; message?: string }[];
     health?: { status?: string; message?: string };
     operationState?: { phase?: string; message?: string; syncResult?: { revision?: string }; operation?: { sync?: { revision?: string } } };
     resources?: { kind?: string; name?: string; namespace?: string; health?: { status?: string; message?: string } }[];

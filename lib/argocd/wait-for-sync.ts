@@ -36,6 +36,39 @@ export function describeApplication(app: Application | undefined, revision: stri
   ].join(', ');
 }
 
+/** What an Application's status says of a promotion to `revision`: keep waiting, done, or failed (and why). */
+export type Verdict = { state: 'wait' } | { state: 'healthy' } | { state: 'failed'; why: string };
+
+/**
+ * The decision, from the fields Argo CD itself reads for each state (its notification triggers):
+ * - done: the wanted revision is Synced, an operation synced exactly it and Succeeded, health Healthy;
+ * - failed: the Application is being deleted; a SyncError condition; a ComparisonError while the
+ *   sync status is Unknown (nothing can be compared, so nothing will sync); the operation for the
+ *   revision ended Failed or Error; the synced revision went Degraded;
+ * - anything else (Running, Terminating on its way to Failed, Progressing, Missing, Suspended, an
+ *   older revision's state) is waited for, until the timeout names where it stands.
+ * `sync.revision` alone is what Argo CD last compared, not what it deployed: success needs the operation too.
+ */
+export function judgeApplication(app: Application, revision: string | undefined): Verdict {
+  const status = app.status ?? {};
+  const condition = (type: string) => status.conditions?.find((c) => c.type === type);
+  if (app.metadata?.deletionTimestamp) return { state: 'failed', why: 'the Application is being deleted' };
+  const syncError = condition('SyncError');
+  if (syncError) return { state: 'failed', why: `SyncError: ${syncError.message ?? ''}`.trim() };
+  const comparison = condition('ComparisonError');
+  if (comparison && (status.sync?.status ?? 'Unknown') === 'Unknown') return { state: 'failed', why: `ComparisonError: ${comparison.message ?? ''}`.trim() };
+  const atRevision = revision === undefined ? !!status.sync?.revision : status.sync?.revision === revision || (status.sync?.revisions ?? []).includes(revision);
+  const operationRevision = status.operationState?.syncResult?.revision ?? status.operationState?.operation?.sync?.revision;
+  const phase = status.operationState?.phase;
+  const health = status.health?.status;
+  const deployed = atRevision && status.sync?.status === 'Synced' && (revision === undefined ? !!operationRevision : operationRevision === revision);
+  if ((revision === undefined || operationRevision === revision) && (phase === 'Failed' || phase === 'Error'))
+    return { state: 'failed', why: `the sync ended ${phase}` };
+  if (deployed && phase === 'Succeeded' && health === 'Healthy') return { state: 'healthy' };
+  if (deployed && health === 'Degraded') return { state: 'failed', why: 'the synced revision is Degraded' };
+  return { state: 'wait' };
+}
+
 /**
  * Asks Argo CD to refresh the Application, starts a sync when automated sync is
  * off (setting `.operation` only when it is empty, guarded by resourceVersion),
@@ -60,10 +93,6 @@ export async function waitForSync(client: ApplicationClient, wait: SyncWait, log
     const status = app.status ?? {};
     const atRevision =
       revision === undefined ? !!status.sync?.revision : status.sync?.revision === revision || (status.sync?.revisions ?? []).includes(revision);
-    const operationRevision = status.operationState?.syncResult?.revision ?? status.operationState?.operation?.sync?.revision;
-    const phase = status.operationState?.phase;
-    const health = status.health?.status;
-
     const synced = atRevision && status.sync?.status === 'Synced';
     if (!app.spec.syncPolicy?.automated && !synced && !app.operation && !syncRequested) {
       try {
@@ -83,12 +112,9 @@ export async function waitForSync(client: ApplicationClient, wait: SyncWait, log
     const now = describeApplication(app, revision);
     if (now !== last) log(now);
     last = now;
-    // sync.revision is what Argo CD last compared against, not what it deployed: a refresh sets it
-    // before any sync, so success also needs the Synced status and an operation for this revision.
-    const deployed = atRevision && status.sync?.status === 'Synced' && (revision === undefined ? !!operationRevision : operationRevision === revision);
-    if (deployed && phase === 'Succeeded' && health === 'Healthy') return { healthy: true, reason: now, app };
-    if (deployed && health === 'Degraded') return { healthy: false, reason: now, app };
-    if ((revision === undefined || operationRevision === revision) && (phase === 'Failed' || phase === 'Error')) return { healthy: false, reason: now, app };
+    const verdict = judgeApplication(app, revision);
+    if (verdict.state === 'healthy') return { healthy: true, reason: now, app };
+    if (verdict.state === 'failed') return { healthy: false, reason: `${now}: ${verdict.why}`, app };
     if (Date.now() > deadline) return { healthy: false, reason: `timed out after ${Math.round(wait.timeoutMs / 1000)} s: ${now}`, app };
     await new Promise((resolve) => setTimeout(resolve, wait.pollMs ?? 2000));
   }

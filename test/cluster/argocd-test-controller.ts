@@ -20,6 +20,8 @@ export interface TestControllerOptions {
   degradedTags?: string[];
   /** Image tags whose rollout never finishes (Progressing). */
   stuckTags?: string[];
+  /** Image tags whose sync operation fails (phase Failed, as when an object is refused on apply). */
+  failingTags?: string[];
   tickMs?: number;
 }
 
@@ -67,33 +69,45 @@ async function tick(objects: k8s.KubernetesObjectApi, options: TestControllerOpt
       const revision = status.operationState!.operation.sync.revision;
       const overlay = execFileSync('git', ['--git-dir', bare, 'show', `${revision}:${app.spec.source.path}/kustomization.yaml`], { encoding: 'utf8' });
       const tag = String((parse(overlay) as { images?: { newTag?: string }[] }).images?.[0]?.newTag ?? '');
-      const health = options.degradedTags?.includes(tag) ? 'Degraded' : options.stuckTags?.includes(tag) ? 'Progressing' : 'Healthy';
-      const message =
-        health === 'Degraded'
-          ? `Deployment "${name}" exceeded its progress deadline`
-          : health === 'Progressing'
-            ? 'Waiting for rollout to finish: 0 of 2 updated replicas are available...'
-            : undefined;
-      status.operationState = {
-        ...status.operationState!,
-        phase: 'Succeeded',
-        syncResult: { revision },
-        finishedAt: new Date().toISOString(),
-        message: 'successfully synced (all tasks run)',
-      };
-      status.sync = { status: status.sync?.revision === revision ? 'Synced' : 'OutOfSync', revision: status.sync?.revision ?? revision };
-      status.health = { status: health, ...(message ? { message } : {}) };
-      status.resources = [
-        {
-          group: 'apps',
-          version: 'v1',
-          kind: 'Deployment',
-          namespace: `${name}`,
-          name: app.metadata!.name,
-          status: 'Synced',
-          health: { status: health, ...(message ? { message } : {}) },
-        },
-      ];
+      if (options.failingTags?.includes(tag)) {
+        // As Argo CD records a sync whose apply was refused: the operation Failed, the app still OutOfSync.
+        status.operationState = {
+          ...status.operationState!,
+          phase: 'Failed',
+          syncResult: { revision },
+          finishedAt: new Date().toISOString(),
+          message: 'one or more objects failed to apply, reason: Deployment.apps "sample-app" is invalid',
+        };
+        status.sync = { status: 'OutOfSync', revision: status.sync?.revision ?? revision };
+      } else {
+        const health = options.degradedTags?.includes(tag) ? 'Degraded' : options.stuckTags?.includes(tag) ? 'Progressing' : 'Healthy';
+        const message =
+          health === 'Degraded'
+            ? `Deployment "${name}" exceeded its progress deadline`
+            : health === 'Progressing'
+              ? 'Waiting for rollout to finish: 0 of 2 updated replicas are available...'
+              : undefined;
+        status.operationState = {
+          ...status.operationState!,
+          phase: 'Succeeded',
+          syncResult: { revision },
+          finishedAt: new Date().toISOString(),
+          message: 'successfully synced (all tasks run)',
+        };
+        status.sync = { status: status.sync?.revision === revision ? 'Synced' : 'OutOfSync', revision: status.sync?.revision ?? revision };
+        status.health = { status: health, ...(message ? { message } : {}) };
+        status.resources = [
+          {
+            group: 'apps',
+            version: 'v1',
+            kind: 'Deployment',
+            namespace: `${name}`,
+            name: app.metadata!.name,
+            status: 'Synced',
+            health: { status: health, ...(message ? { message } : {}) },
+          },
+        ];
+      }
     } else {
       const wanted = app.operation
         ? (app.operation.sync?.revision ?? status.sync?.revision)

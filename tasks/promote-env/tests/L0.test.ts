@@ -233,7 +233,7 @@ describe('PromoteEnv L0 (the shipped bundle)', function () {
       const config = new k8s.KubeConfig();
       config.loadFromFile(kubeconfig);
       await config.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
-      controller = startArgoTestController({ kubeconfig, namespace, degradedTags: ['2.0.0-broken'], tickMs: 200 });
+      controller = startArgoTestController({ kubeconfig, namespace, degradedTags: ['2.0.0-broken'], failingTags: ['2.0.0-invalid'], tickMs: 200 });
     });
     afterEach(() => controller.stop());
 
@@ -299,6 +299,29 @@ describe('PromoteEnv L0 (the shipped bundle)', function () {
         assert.ok(run.stdout.includes(`Pull request 1 completed as ${merge}.`));
         assert.match(run.stdout, new RegExp(`synced ${merge.slice(0, 12)} \\(Synced\\), operation Succeeded.*health Healthy`));
       });
+    });
+
+    it('reverts a promotion whose sync Argo CD reports Failed, without waiting for the timeout', async () => {
+      await registerApp(repo.url);
+      const run = await runL0({
+        task: 'promote-env',
+        inputs: {
+          ...base(),
+          sourceEnvironment: '',
+          image: 'acr.azurecr.io/sample-app:2.0.0-invalid',
+          verify: 'true',
+          kubeconfig,
+          argocdNamespace: namespace,
+          timeoutMinutes: '5',
+        },
+      });
+      assert.equal(run.failed, true);
+      assert.equal(outputs(run.stdout).rolledBack, 'true');
+      assert.match(
+        run.errorIssues[0],
+        /operation Failed \(one or more objects failed to apply, reason: Deployment\.apps "sample-app" is invalid\).*the sync ended Failed.*The promotion was reverted by [0-9a-f]{40}\. sample-app-staging is Healthy again\./,
+      );
+      assert.match(repo.show('apps/sample-app/overlays/staging/kustomization.yaml'), /"1\.4\.1"/);
     });
 
     it('reverts a promotion that goes Degraded, waits for recovery, and fails naming app, revision and health', async () => {
