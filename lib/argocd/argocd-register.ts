@@ -88,7 +88,7 @@ function registration(host: TaskHost, inputs: ArgoCdRegisterInputs): Registratio
 }
 
 /** The commit the branch points at now (http(s) and file URLs); undefined for SSH, where Argo CD's own answer is taken. */
-async function branchTip(r: Registration, setSecret: (value: string) => void): Promise<string | undefined> {
+export async function branchTip(r: Pick<Registration, 'repoUrl' | 'branch' | 'credentials'>, setSecret: (value: string) => void): Promise<string | undefined> {
   if (!/^(https?|file):\/\//.test(r.repoUrl)) return undefined;
   const auth: GitAuth = r.credentials.password ? basicAuth(r.credentials.username ?? 'git', r.credentials.password, setSecret) : {};
   const out = await new Git(os.tmpdir(), auth).run(['ls-remote', '--', r.repoUrl, `refs/heads/${r.branch}`], `git ls-remote of '${r.branch}'`);

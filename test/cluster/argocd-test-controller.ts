@@ -22,11 +22,18 @@ export interface TestControllerOptions {
   stuckTags?: string[];
   /** Image tags whose sync operation fails (phase Failed, as when an object is refused on apply). */
   failingTags?: string[];
+  /**
+   * Image tags that end in the other states Argo CD knows: operation Error; Terminating (then
+   * Failed); a SyncError condition; a ComparisonError with sync Unknown; Succeeded but health
+   * Missing or Suspended.
+   */
+  states?: Partial<Record<'Error' | 'Terminating' | 'SyncError' | 'ComparisonError' | 'Missing' | 'Suspended', string[]>>;
   tickMs?: number;
 }
 
 interface Status {
   sync?: { status: string; revision: string };
+  conditions?: { type: string; message: string; lastTransitionTime: string }[];
   operationState?: {
     phase: string;
     operation: { sync: { revision: string } };
@@ -38,6 +45,10 @@ interface Status {
   health?: { status: string; message?: string };
   resources?: unknown[];
 }
+
+/** Automated sync does not try a commit again whose sync failed (Argo CD without a retry policy). */
+const failedAt = (status: Status, revision: string) =>
+  ['Failed', 'Error'].includes(status.operationState?.phase ?? '') && status.operationState?.syncResult?.revision === revision;
 
 export function controllerTick(objects: k8s.KubernetesObjectApi, options: TestControllerOptions): Promise<void> {
   return tick(objects, options);
@@ -64,12 +75,34 @@ async function tick(objects: k8s.KubernetesObjectApi, options: TestControllerOpt
       status.sync = { status: target === deployed ? 'Synced' : 'OutOfSync', revision: target };
       patch.metadata = { annotations: { 'argocd.argoproj.io/refresh': null } };
     }
+    if (status.operationState?.phase === 'Terminating')
+      status.operationState = { ...status.operationState, phase: 'Failed', finishedAt: new Date().toISOString(), message: 'Operation terminated' };
     const running = status.operationState?.phase === 'Running';
     if (running) {
       const revision = status.operationState!.operation.sync.revision;
       const overlay = execFileSync('git', ['--git-dir', bare, 'show', `${revision}:${app.spec.source.path}/kustomization.yaml`], { encoding: 'utf8' });
       const tag = String((parse(overlay) as { images?: { newTag?: string }[] }).images?.[0]?.newTag ?? '');
-      if (options.failingTags?.includes(tag)) {
+      const state = (Object.entries(options.states ?? {}) as [string, string[]][]).find(([, tags]) => tags.includes(tag))?.[0];
+      const now = new Date().toISOString();
+      if (state === 'Error') {
+        status.operationState = {
+          ...status.operationState!,
+          phase: 'Error',
+          syncResult: { revision },
+          finishedAt: now,
+          message: 'rpc error: code = Unavailable',
+        };
+      } else if (state === 'Terminating') {
+        // What Argo CD shows while it stops an operation; the next tick ends it Failed (below).
+        status.operationState = { ...status.operationState!, phase: 'Terminating', syncResult: { revision }, message: 'Operation is terminating' };
+      } else if (state === 'SyncError') {
+        status.conditions = [{ type: 'SyncError', message: 'Failed sync attempt: one or more synchronization tasks are not valid', lastTransitionTime: now }];
+      } else if (state === 'ComparisonError') {
+        status.sync = { status: 'Unknown', revision };
+        status.conditions = [
+          { type: 'ComparisonError', message: 'rpc error: Manifest generation error (cached): kustomize build failed', lastTransitionTime: now },
+        ];
+      } else if (options.failingTags?.includes(tag)) {
         // As Argo CD records a sync whose apply was refused: the operation Failed, the app still OutOfSync.
         status.operationState = {
           ...status.operationState!,
@@ -80,13 +113,21 @@ async function tick(objects: k8s.KubernetesObjectApi, options: TestControllerOpt
         };
         status.sync = { status: 'OutOfSync', revision: status.sync?.revision ?? revision };
       } else {
-        const health = options.degradedTags?.includes(tag) ? 'Degraded' : options.stuckTags?.includes(tag) ? 'Progressing' : 'Healthy';
+        const health =
+          state === 'Missing' || state === 'Suspended'
+            ? state
+            : options.degradedTags?.includes(tag)
+              ? 'Degraded'
+              : options.stuckTags?.includes(tag)
+                ? 'Progressing'
+                : 'Healthy';
         const message =
           health === 'Degraded'
             ? `Deployment "${name}" exceeded its progress deadline`
             : health === 'Progressing'
               ? 'Waiting for rollout to finish: 0 of 2 updated replicas are available...'
               : undefined;
+        delete status.conditions; // a good sync clears an earlier SyncError or ComparisonError
         status.operationState = {
           ...status.operationState!,
           phase: 'Succeeded',
@@ -111,7 +152,7 @@ async function tick(objects: k8s.KubernetesObjectApi, options: TestControllerOpt
     } else {
       const wanted = app.operation
         ? (app.operation.sync?.revision ?? status.sync?.revision)
-        : app.spec.syncPolicy?.automated && status.sync?.status === 'OutOfSync'
+        : app.spec.syncPolicy?.automated && status.sync?.status === 'OutOfSync' && !failedAt(status, status.sync.revision)
           ? status.sync.revision
           : undefined;
       if (wanted) {

@@ -66,7 +66,22 @@ describe('waitForSync against the real control plane and a test Argo CD controll
     await config.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
     repo = createConfigRepo(['sample-app']);
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'argocd-wait-'));
-    controller = startArgoTestController({ kubeconfig: cluster.kubeconfig, namespace, degradedTags: ['1.5.0-broken'], stuckTags: ['1.5.0-slow'], tickMs: 200 });
+    controller = startArgoTestController({
+      kubeconfig: cluster.kubeconfig,
+      namespace,
+      degradedTags: ['1.5.0-broken'],
+      stuckTags: ['1.5.0-slow'],
+      failingTags: ['1.5.0-failed'],
+      states: {
+        Error: ['1.5.0-error'],
+        Terminating: ['1.5.0-terminating'],
+        SyncError: ['1.5.0-syncerror'],
+        ComparisonError: ['1.5.0-comparison'],
+        Missing: ['1.5.0-missing'],
+        Suspended: ['1.5.0-suspended'],
+      },
+      tickMs: 200,
+    });
     await application('sample-app-staging', 'staging', true);
     await application('sample-app-prod', 'prod', false);
   });
@@ -133,6 +148,25 @@ describe('waitForSync against the real control plane and a test Argo CD controll
     assert.equal(outcome.healthy, false);
     assert.match(outcome.reason, /^timed out after 6 s: .*health Progressing/);
   });
+
+  // Each failure state Argo CD knows, produced by the test controller on the real control plane.
+  const states: [string, RegExp][] = [
+    ['1.5.0-failed', /operation Failed \(one or more objects failed to apply.*: the sync ended Failed$/],
+    ['1.5.0-error', /operation Error \(rpc error: code = Unavailable\).*: the sync ended Error$/],
+    ['1.5.0-terminating', /operation Failed \(Operation terminated\).*: the sync ended Failed$/],
+    ['1.5.0-syncerror', /: SyncError: Failed sync attempt: one or more synchronization tasks are not valid$/],
+    ['1.5.0-comparison', /synced [0-9a-f]{12} \(Unknown\).*: ComparisonError: rpc error: Manifest generation error/],
+    ['1.5.0-missing', /^timed out after 4 s: .*operation Succeeded.*health Missing/],
+    ['1.5.0-suspended', /^timed out after 4 s: .*operation Succeeded.*health Suspended/],
+  ];
+  for (const [tag, reason] of states) {
+    it(`a sync that ends ${tag.slice(6)} is a failed promotion, with the state in the reason`, async () => {
+      const { commitSha } = await promote(promotion(tag), () => {});
+      const outcome = await waitForSync(client, { namespace, name: 'sample-app-staging', revision: commitSha, timeoutMs: 4000, pollMs: 200 }, () => {});
+      assert.equal(outcome.healthy, false);
+      assert.match(outcome.reason, reason);
+    });
+  }
 
   it('names a missing Application', async () => {
     await assert.rejects(

@@ -175,6 +175,23 @@ describe('PromoteEnv L0 (the shipped bundle)', function () {
     }
   });
 
+  it('promotes plain manifests, auto-detected, leaving other containers alone', async () => {
+    const deployment = (tag: string) =>
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      initContainers:\n        - name: wait\n          image: busybox\n      containers:\n        - name: web\n          image: acr.azurecr.io/web:${tag}\n        - name: proxy\n          image: envoyproxy/envoy:v1.31.0\n`;
+    const plain = createConfigRepo(
+      [],
+      {},
+      { 'deploy/web/dev/deployment.yaml': deployment('3.1.0'), 'deploy/web/staging/deployment.yaml': deployment('3.0.0') },
+    );
+    try {
+      const run = await runL0({ task: 'promote-env', inputs: { ...base(), configRepoUrl: plain.url, apps: 'web', pathPattern: 'deploy/{app}/{env}' } });
+      assert.equal(run.succeeded, true, run.stdout);
+      assert.equal(plain.show('deploy/web/staging/deployment.yaml'), deployment('3.1.0'));
+    } finally {
+      plain.cleanup();
+    }
+  });
+
   it('dry run prints the diff and pushes nothing', async () => {
     const run = await runL0({ task: 'promote-env', inputs: { ...base(), dryRun: 'true' } });
     assert.equal(run.succeeded, true);
