@@ -270,6 +270,16 @@ describe('PromoteEnv L0 (the shipped bundle)', function () {
       } as k8s.KubernetesObject);
     }
 
+    /** A verified promotion of the image tag `tag` into staging, through the shipped bundle. */
+    async function verifiedPromotion(tag: string, timeoutMinutes: number) {
+      await registerApp(repo.url);
+      const image = `acr.azurecr.io/sample-app:${tag}`;
+      return runL0({
+        task: 'promote-env',
+        inputs: { ...base(), sourceEnvironment: '', image, verify: 'true', kubeconfig, argocdNamespace: namespace, timeoutMinutes: String(timeoutMinutes) },
+      });
+    }
+
     it('waits until Argo CD runs the commit and it is Healthy, then marks the deployment in Grafana', async () => {
       await registerApp(repo.url);
       const grafanaToken = 'glsa_grafana-service-account-token';
@@ -319,19 +329,7 @@ describe('PromoteEnv L0 (the shipped bundle)', function () {
     });
 
     it('reverts a promotion whose sync Argo CD reports Failed, without waiting for the timeout', async () => {
-      await registerApp(repo.url);
-      const run = await runL0({
-        task: 'promote-env',
-        inputs: {
-          ...base(),
-          sourceEnvironment: '',
-          image: 'acr.azurecr.io/sample-app:2.0.0-invalid',
-          verify: 'true',
-          kubeconfig,
-          argocdNamespace: namespace,
-          timeoutMinutes: '5',
-        },
-      });
+      const run = await verifiedPromotion('2.0.0-invalid', 5);
       assert.equal(run.failed, true);
       assert.equal(outputs(run.stdout).rolledBack, 'true');
       assert.match(
@@ -342,19 +340,7 @@ describe('PromoteEnv L0 (the shipped bundle)', function () {
     });
 
     it('reverts a promotion that goes Degraded, waits for recovery, and fails naming app, revision and health', async () => {
-      await registerApp(repo.url);
-      const run = await runL0({
-        task: 'promote-env',
-        inputs: {
-          ...base(),
-          sourceEnvironment: '',
-          image: 'acr.azurecr.io/sample-app:2.0.0-broken',
-          verify: 'true',
-          kubeconfig,
-          argocdNamespace: namespace,
-          timeoutMinutes: '1',
-        },
-      });
+      const run = await verifiedPromotion('2.0.0-broken', 1);
       assert.equal(run.failed, true);
       assert.equal(outputs(run.stdout).rolledBack, 'true');
       assert.match(
