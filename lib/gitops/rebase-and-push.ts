@@ -23,7 +23,9 @@ export async function rebaseAndPush(git: Git, branch: string, retries: number, l
     const push = await traced('git push', { 'vcs.ref.head.name': branch, 'gitops_stack.push.attempt': attempt }, () =>
       git.exec(['push', '--porcelain', 'origin', `HEAD:refs/heads/${branch}`]),
     );
-    if (push.code === 0) return { sha: (await git.run(['rev-parse', 'HEAD'], 'git rev-parse')).trim(), pushed: true, attempts: attempt };
+    // `=` ... `[up to date]`: the branch already was at our very commit (an identical promotion at the same second landed first).
+    if (push.code === 0)
+      return { sha: (await git.run(['rev-parse', 'HEAD'], 'git rev-parse')).trim(), pushed: !/^=\t.*\[up to date\]/m.test(push.stdout), attempts: attempt };
     const output = `${push.stdout}\n${push.stderr}`;
     if (!REJECTED.test(output)) {
       // The server's own words (branch policy, hook) first, then git's.

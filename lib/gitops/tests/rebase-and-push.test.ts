@@ -89,4 +89,24 @@ describe('rebaseAndPush: never forces, replays on a moved branch', function () {
     const hashed = await wc.exec(['hash-object', '--stdin']);
     assert.deepEqual([hashed.code, hashed.stdout.trim()], [0, 'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391'], 'the hash of empty input');
   });
+
+  it('when the branch already is at our very commit (an identical promotion landed first), reports nothing pushed', async () => {
+    const saved = { a: process.env.GIT_AUTHOR_DATE, c: process.env.GIT_COMMITTER_DATE };
+    process.env.GIT_AUTHOR_DATE = process.env.GIT_COMMITTER_DATE = '2026-12-01T12:00:00Z';
+    try {
+      await localCommit((t) => t.replace('"1.4.1"', '"1.4.2"'));
+      repo.pushChange(STAGING, (t) => t.replace('"1.4.1"', '"1.4.2"'), 'promote');
+      assert.equal(repo.log('%H')[0], git(path.join(dir, 'wc'), 'rev-parse', 'HEAD').trim(), 'the same commit');
+      const outcome = await rebaseAndPush(wc, 'main', 3, () => {});
+      assert.deepEqual([outcome.pushed, outcome.sha], [false, repo.log('%H')[0]]);
+    } finally {
+      for (const [key, value] of [
+        ['GIT_AUTHOR_DATE', saved.a],
+        ['GIT_COMMITTER_DATE', saved.c],
+      ] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+  });
 });
