@@ -7,6 +7,7 @@ import { startArgoTestController } from '../../../test/cluster/argocd-test-contr
 import { sharedControlPlane } from '../../../test/cluster/shared-control-plane';
 import { createConfigRepo, type ConfigRepoFixture } from '../../../test/harness/config-repo-fixture';
 import { uniqueName } from '../../../test/harness/unique-name';
+import { promoteRequest } from '../../../test/harness/promote-request';
 import { parseImageRef } from '../../gitops/image-ref';
 import { promote, type PromoteRequest } from '../../gitops/promote';
 import { revertPromotion } from '../../gitops/revert';
@@ -23,23 +24,15 @@ describe('waitForSync against the real control plane and a test Argo CD controll
   let namespace: string;
   const logs: string[] = [];
 
-  const promotion = (tag: string, target = 'staging'): PromoteRequest => ({
-    repoUrl: repo.url,
-    branch: 'main',
-    auth: {},
-    apps: ['sample-app'],
-    image: parseImageRef(`acr.azurecr.io/sample-app:${tag}`),
-    targetEnvironment: target,
-    layout: 'kustomize',
-    pathPattern: 'apps/{app}/overlays/{env}',
-    helmImageKey: 'image.tag',
-    author: { name: 'GitOps Stack', email: 'g@example.com' },
-    messageTemplate: 'Promote {apps} to {target}: {image}',
-    trailers: {},
-    dryRun: false,
-    pushRetries: 3,
-    workDir: fs.mkdtempSync(path.join(work, 'wc-')) + '/repo',
-  });
+  const promotion = (tag: string, target = 'staging'): PromoteRequest =>
+    promoteRequest(repo.url, {
+      sourceEnvironment: undefined,
+      image: parseImageRef(`acr.azurecr.io/sample-app:${tag}`),
+      targetEnvironment: target,
+      layout: 'kustomize',
+      author: { name: 'GitOps Stack', email: 'g@example.com' },
+      workDir: fs.mkdtempSync(path.join(work, 'wc-')) + '/repo',
+    });
 
   async function application(name: string, env: string, automated: boolean) {
     await objects.create({

@@ -1,30 +1,12 @@
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { createConfigRepo } from '../../../test/harness/config-repo-fixture';
-import { promote, type PromoteRequest } from '../promote';
+import { promoteRequest } from '../../../test/harness/promote-request';
+import { promote } from '../promote';
 
 // Twenty real git clones pushing at once: too slow for the unit tier.
 describe('promote: concurrent promotions against one remote', function () {
   this.timeout(120000);
-  const request = (repoUrl: string, app: string, pushRetries: number): PromoteRequest => ({
-    repoUrl,
-    branch: 'main',
-    auth: {},
-    apps: [app],
-    sourceEnvironment: 'dev',
-    targetEnvironment: 'staging',
-    layout: 'auto',
-    pathPattern: 'apps/{app}/overlays/{env}',
-    helmImageKey: 'image.tag',
-    author: { name: 'GitOps Stack', email: 'gitops@example.com' },
-    messageTemplate: 'Promote {apps} to {target}: {image}',
-    trailers: {},
-    dryRun: false,
-    pushRetries,
-    workDir: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'promote-many-')), 'repo'),
-  });
+  const request = (repoUrl: string, app: string, pushRetries: number) => promoteRequest(repoUrl, { apps: [app], pushRetries });
 
   it('lands 20 promotions of different apps started at once: none lost, history linear', async () => {
     const apps = Array.from({ length: 20 }, (_, i) => `app-${String(i).padStart(2, '0')}`);

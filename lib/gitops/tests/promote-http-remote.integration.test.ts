@@ -4,7 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createConfigRepo } from '../../../test/harness/config-repo-fixture';
 import { startFakeServer } from '../../../test/harness/fake-server';
-import { promote, type PromoteRequest } from '../promote';
+import { promoteRequest } from '../../../test/harness/promote-request';
+import { promote } from '../promote';
 
 describe('promote over an HTTP remote that demands the token (git http-backend)', function () {
   this.timeout(60000);
@@ -18,23 +19,10 @@ describe('promote over an HTTP remote that demands the token (git http-backend)'
     });
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'promote-http-'));
     try {
-      const base: PromoteRequest = {
-        repoUrl: `${server.url}/config-repo.git`,
-        branch: 'main',
-        auth: {},
-        apps: ['sample-app'],
-        sourceEnvironment: 'dev',
-        targetEnvironment: 'staging',
-        layout: 'auto',
-        pathPattern: 'apps/{app}/overlays/{env}',
-        helmImageKey: 'image.tag',
+      const base = promoteRequest(`${server.url}/config-repo.git`, {
         author: { name: 'GitOps Stack', email: 'g@example.com' },
-        messageTemplate: 'Promote {apps} to {target}: {image}',
-        trailers: {},
-        dryRun: false,
-        pushRetries: 3,
         workDir: path.join(work, 'anonymous'),
-      };
+      });
       await assert.rejects(
         promote(base, () => {}),
         /^UserError: The config repo refused the sign-in \(fatal: (could not read Username|Authentication failed)[^)]*\)\. With repoAuth 'systemAccessToken' the project's build identity needs Read/,

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createConfigRepo, git, kustomization, type ConfigRepoFixture } from '../../../test/harness/config-repo-fixture';
+import { promoteRequest } from '../../../test/harness/promote-request';
 import { UserError } from '../../user-error';
 import { parseImageRef } from '../image-ref';
 import { promote, type PromoteRequest } from '../promote';
@@ -15,28 +16,17 @@ describe('promote: image promotion in a real git config repo', function () {
   let repo: ConfigRepoFixture;
   let work: string;
   const logs: string[] = [];
-  const request = (overrides: Partial<PromoteRequest> = {}): PromoteRequest => ({
-    repoUrl: repo.url,
-    branch: 'main',
-    auth: {},
-    apps: ['sample-app'],
-    sourceEnvironment: 'dev',
-    targetEnvironment: 'staging',
-    layout: 'auto',
-    pathPattern: 'apps/{app}/overlays/{env}',
-    helmImageKey: 'image.tag',
-    author: { name: 'GitOps Stack', email: 'gitops@example.com' },
-    messageTemplate: 'Promote {apps} to {target}: {image}',
-    trailers: {
-      'Build-Id': '20261126.3',
-      'Run-Url': 'https://dev.azure.com/contoso/gitops/_build/results?buildId=42',
-      'Requested-By': 'Jane Doe <jane@example.com>',
-    },
-    dryRun: false,
-    pushRetries: 5,
-    workDir: fs.mkdtempSync(path.join(work, 'wc-')) + '/repo',
-    ...overrides,
-  });
+  const request = (overrides: Partial<PromoteRequest> = {}): PromoteRequest =>
+    promoteRequest(repo.url, {
+      trailers: {
+        'Build-Id': '20261126.3',
+        'Run-Url': 'https://dev.azure.com/contoso/gitops/_build/results?buildId=42',
+        'Requested-By': 'Jane Doe <jane@example.com>',
+      },
+      pushRetries: 5,
+      workDir: fs.mkdtempSync(path.join(work, 'wc-')) + '/repo',
+      ...overrides,
+    });
   const failure = async (promise: Promise<unknown>): Promise<string> => {
     try {
       await promise;

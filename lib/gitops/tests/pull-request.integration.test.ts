@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startFakeServer, type FakeServer } from '../../../test/harness/fake-server';
 import { createConfigRepo, git, type ConfigRepoFixture } from '../../../test/harness/config-repo-fixture';
+import { promoteRequest } from '../../../test/harness/promote-request';
 import { parseImageRef } from '../image-ref';
 import type { PromoteRequest } from '../promote';
 import { azureReposGitApi, promoteByPullRequest, waitForMerge, type PullRequestOptions } from '../pull-request';
@@ -23,23 +24,15 @@ describe('promote by pull request (against a local Azure DevOps fake)', function
     deleteSourceBranch: true,
     reviewers: ['6b0f2c8a-1a2b-4c3d-9e8f-001122334455'],
   };
-  const request = (tag: string): PromoteRequest => ({
-    repoUrl: `${ado.url}/contoso/gitops/_git/config-repo`,
-    branch: 'main',
-    auth: { authorization: `bearer ${TOKEN}` },
-    apps: ['sample-app'],
-    image: parseImageRef(`acr.azurecr.io/sample-app:${tag}`),
-    targetEnvironment: 'prod',
-    layout: 'auto',
-    pathPattern: 'apps/{app}/overlays/{env}',
-    helmImageKey: 'image.tag',
-    author: { name: 'GitOps Stack', email: 'g@example.com' },
-    messageTemplate: 'Promote {apps} to {target}: {image}',
-    trailers: {},
-    dryRun: false,
-    pushRetries: 3,
-    workDir: fs.mkdtempSync(path.join(work, 'wc-')) + '/repo',
-  });
+  const request = (tag: string): PromoteRequest =>
+    promoteRequest(`${ado.url}/contoso/gitops/_git/config-repo`, {
+      auth: { authorization: `bearer ${TOKEN}` },
+      sourceEnvironment: undefined,
+      image: parseImageRef(`acr.azurecr.io/sample-app:${tag}`),
+      targetEnvironment: 'prod',
+      author: { name: 'GitOps Stack', email: 'g@example.com' },
+      workDir: fs.mkdtempSync(path.join(work, 'wc-')) + '/repo',
+    });
 
   // Each test has its own config repo and Azure DevOps.
   beforeEach(async () => {
