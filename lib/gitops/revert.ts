@@ -29,44 +29,25 @@ export async function revertPromotion(request: RevertRequest, log: (line: string
   // The promotion and what it landed on, even when others have pushed since (shallow clone).
   await git.run(['fetch', '--quiet', '--depth=50', 'origin', request.commit], `git fetch of the promotion commit ${short}`);
   const parents = (await git.run(['rev-list', '--parents', '-n', '1', request.commit], 'git rev-list')).trim().split(' ').slice(1);
-  const as = ['-c', `user.name=${request.author.name}`, '-c', `user.email=${request.author.email}`];
+  const identity = ['-c', `user.name=${request.author.name}`, '-c', `user.email=${request.author.email}`];
   // A merge commit (merge strategies noFastForward, rebaseMerge) is reverted against its first parent, the
   // branch before the merge; a rebase completion's commits all at once; a squash or pushed commit alone.
   const range = request.before && parents.length === 1 && parents[0] !== request.before ? `${request.before}..${request.commit}` : undefined;
-  const revert =
-    parents.length > 1
-      ? await git.exec([...as, 'revert', '--no-edit', '-m', '1', request.commit])
-      : range
-        ? await git.exec([...as, 'revert', '--no-commit', range])
-        : await git.exec([...as, 'revert', '--no-edit', request.commit]);
-  if (range && revert.code === 0)
-    await git.run(
-      [...as, 'commit', '--quiet', '-m', `Revert "${request.commit.slice(0, 12)}" and the commits before it since ${request.before!.slice(0, 12)}`],
-      'git commit',
-    );
+  let how = ['--no-edit', request.commit];
+  if (parents.length > 1) how = ['--no-edit', '-m', '1', request.commit];
+  else if (range) how = ['--no-commit', range];
+  const revert = await git.exec([...identity, 'revert', ...how]);
   if (revert.code !== 0) {
     await git.exec(['revert', '--abort']);
-    throw new UserError(
-      `The promotion ${request.commit.slice(0, 12)} cannot be reverted automatically: later commits changed the same lines. Revert it by hand.`,
-    );
+    throw new UserError(`The promotion ${short} cannot be reverted automatically: later commits changed the same lines. Revert it by hand.`);
   }
+  if (range)
+    await git.run([...identity, 'commit', '--quiet', '-m', `Revert "${short}" and the commits before it since ${request.before!.slice(0, 12)}`], 'git commit');
   const subject = (await git.run(['log', '-1', '--format=%B'], 'git log')).trimEnd();
   await git.run(
-    [
-      '-c',
-      `user.name=${request.author.name}`,
-      '-c',
-      `user.email=${request.author.email}`,
-      'commit',
-      '--quiet',
-      '--amend',
-      '-m',
-      `${subject}\n\n${request.reason}`,
-      '--trailer',
-      `Reverts: ${request.commit}`,
-    ],
+    [...identity, 'commit', '--quiet', '--amend', '-m', `${subject}\n\n${request.reason}`, '--trailer', `Reverts: ${request.commit}`],
     'git commit',
   );
-  log(`Reverting ${request.commit.slice(0, 12)}: ${request.reason}`);
+  log(`Reverting ${short}: ${request.reason}`);
   return rebaseAndPush(git, request.branch, request.pushRetries, log);
 }
