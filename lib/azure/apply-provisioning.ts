@@ -273,20 +273,21 @@ export function destroyPreview(desired: DesiredStack, current: CurrentState, who
   return { deletes, keeps };
 }
 
-/** Deletes the resource group (everything in it), or only the named resources, and the AcrPull grant on a registry that stays. */
+/**
+ * Deletes what `destroyPreview` listed (and the task printed): the resource group (everything in it),
+ * or only the named resources, and the AcrPull grant on a registry that stays.
+ */
 export async function destroyProvisioning(
   clients: ArmClients,
   desired: DesiredStack,
   current: CurrentState,
-  wholeGroup: boolean,
+  deletes: PlannedChange[],
   report: ApplyReport,
 ): Promise<PlannedChange[]> {
   const { log } = report;
-  const { deletes } = destroyPreview(desired, current, wholeGroup);
-  if (!deletes.length) return deletes;
   const poll = { updateIntervalInMs: clients.pollIntervalMs };
-  const work: Promise<unknown>[] = [];
-  const grant = deletes.find((d) => d.resource === 'AcrPull role assignment');
+  const deleting = (resource: string) => deletes.some((d) => d.resource === resource);
+  const grant = deleting('AcrPull role assignment');
   const kubelet = current.cluster?.identityProfile?.kubeletidentity?.objectId;
   if (grant && kubelet && current.registry?.id) {
     const scope = current.registry.id;
@@ -294,7 +295,7 @@ export async function destroyProvisioning(
       clients.authorization.roleAssignments.delete(scope.replace(/^\//, ''), roleAssignmentName(scope, kubelet, ACR_PULL_ROLE)),
     );
   }
-  if (wholeGroup) {
+  if (deleting('resource group')) {
     await step(`delete resource group ${desired.resourceGroup}`, log, async () => {
       const since = Date.now();
       const poller = await clients.resources.resourceGroups.beginDelete(desired.resourceGroup, poll);
@@ -303,22 +304,21 @@ export async function destroyProvisioning(
     });
     return deletes;
   }
-  if (current.cluster)
-    work.push(
+  const branches = new Branches();
+  if (deleting('AKS cluster'))
+    branches.add(
       step(`delete AKS cluster ${desired.cluster.name}`, log, () => clients.aks.managedClusters.delete(desired.resourceGroup, desired.cluster.name, poll)),
     );
-  if (current.storage && desired.storage)
-    work.push(
-      step(`delete storage account ${desired.storage.name}`, log, () => clients.storage.storageAccounts.delete(desired.resourceGroup, desired.storage!.name)),
+  if (deleting('storage account'))
+    branches.add(
+      step(`delete storage account ${desired.storage!.name}`, log, () => clients.storage.storageAccounts.delete(desired.resourceGroup, desired.storage!.name)),
     );
-  if (deletes.some((d) => d.resource === 'container registry'))
-    work.push(
+  if (deleting('container registry'))
+    branches.add(
       step(`delete container registry ${desired.registry.name}`, log, () =>
         clients.acr.registries.delete(desired.registry.resourceGroup, desired.registry.name, poll),
       ),
     );
-  const settled = await Promise.allSettled(work);
-  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
+  await branches.settle();
   return deletes;
 }

@@ -45,7 +45,7 @@ export async function provisionAks(host: TaskHost, inputs: ProvisionAksInputs): 
     }
     // What goes and what stays, before the first DELETE.
     host.info(`Destroy: these are deleted${keeps.length ? ', these are kept' : ''}:\n${table([...deletes, ...keeps])}`);
-    const gone = await host.group('Destroy', () => destroyProvisioning(clients, desired, current, whole, report));
+    const gone = await host.group('Destroy', () => destroyProvisioning(clients, desired, current, deletes, report));
     summarize(host, desired.subscriptionId, [...gone, ...keeps], 'destroy', resourceId);
     const named = gone.filter((g) => !g.details.includes('with the group'));
     return `Destroyed ${named.map((g) => `${g.resource} ${g.name}`).join(', ')}.`;
