@@ -1,5 +1,6 @@
 import * as crypto from 'node:crypto';
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { stringify } from 'yaml';
 import type { ArgoEnvironment } from './environments';
 
 export type Trigger = 'on-deployed' | 'on-sync-failed' | 'on-health-degraded';
@@ -111,35 +112,40 @@ const TEMPLATES: Record<Trigger, { template: string; when: string; title: string
 };
 
 function renderNotifications(r: Registration): KubernetesObject[] {
+  // Each value is YAML that the notifications engine parses: serialized from typed values, so no
+  // input (an SMTP host with a line break, a quote in a name) can add a key of its own.
   const data: Record<string, string> = {};
-  if (r.slack) data['service.slack'] = 'token: $slack-token\n';
+  if (r.slack) data['service.slack'] = stringify({ token: '$slack-token' });
   if (r.smtp) {
-    data['service.email'] = [
-      `host: ${r.smtp.host}`,
-      `port: ${r.smtp.port}`,
-      `from: ${r.smtp.from}`,
-      ...(r.smtp.username ? ['username: $email-username'] : []),
-      ...(r.smtp.password ? ['password: $email-password'] : []),
-      '',
-    ].join('\n');
+    data['service.email'] = stringify({
+      host: r.smtp.host,
+      port: r.smtp.port,
+      from: r.smtp.from,
+      ...(r.smtp.username ? { username: '$email-username' } : {}),
+      ...(r.smtp.password ? { password: '$email-password' } : {}),
+    });
   }
   for (const trigger of r.triggers) {
     const t = TEMPLATES[trigger];
-    data[`template.${t.template}`] = [
-      `message: "Application {{.app.metadata.name}} ${t.title} at revision {{.app.status.sync.revision}}."`,
-      'email:',
-      `  subject: "{{.app.metadata.name}} ${t.title}"`,
-      'slack:',
-      '  attachments: |',
-      `    [{"title": "{{.app.metadata.name}}", "color": "${t.color}", "fields": [{"title": "Sync status", "value": "{{.app.status.sync.status}}", "short": true}, {"title": "Health", "value": "{{.app.status.health.status}}", "short": true}, {"title": "Revision", "value": "{{.app.status.sync.revision}}", "short": false}]}]`,
-      '',
-    ].join('\n');
-    data[`trigger.${trigger}`] = [
-      `- when: ${t.when}`,
-      `  send: [${t.template}]`,
-      ...(trigger === 'on-deployed' ? ['  oncePer: app.status.sync.revision'] : []),
-      '',
-    ].join('\n');
+    const attachments = [
+      {
+        title: '{{.app.metadata.name}}',
+        color: t.color,
+        fields: [
+          { title: 'Sync status', value: '{{.app.status.sync.status}}', short: true },
+          { title: 'Health', value: '{{.app.status.health.status}}', short: true },
+          { title: 'Revision', value: '{{.app.status.sync.revision}}', short: false },
+        ],
+      },
+    ];
+    data[`template.${t.template}`] = stringify({
+      message: `Application {{.app.metadata.name}} ${t.title} at revision {{.app.status.sync.revision}}.`,
+      email: { subject: `{{.app.metadata.name}} ${t.title}` },
+      slack: { attachments: JSON.stringify(attachments) },
+    });
+    data[`trigger.${trigger}`] = stringify([
+      { when: t.when, send: [t.template], ...(trigger === 'on-deployed' ? { oncePer: 'app.status.sync.revision' } : {}) },
+    ]);
   }
   const objects: KubernetesObject[] = [
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'argocd-notifications-cm', namespace: r.namespace }, data } as KubernetesObject,

@@ -4,7 +4,7 @@ import type { TaskDefinition, TaskInputDefinition } from './task-definition';
 export interface InputRule {
   schema: Record<string, unknown>;
   /** How the raw string becomes a typed value before validation. */
-  kind: 'string' | 'boolean' | 'number';
+  kind: 'string' | 'boolean' | 'integer' | 'number';
   /** The rule in words, for error messages. */
   describe: string;
 }
@@ -14,10 +14,20 @@ const IS_IN_RANGE = /^isInRange\(\s*value\s*,\s*(-?[0-9.]+)\s*,\s*(-?[0-9.]+)\s*
 const IS_URL = /^isUrl\(\s*value\s*\)$/;
 
 /**
+ * Rules of the input types the agent fills in itself (a path picked in the editor, a
+ * service connection's id or name): no task.json expression, but still bounded.
+ */
+const TYPE_RULES: Record<string, { pattern: string; describe: string }> = {
+  filePath: { pattern: '^[^\\x00-\\x1f\\x7f]{1,4096}$', describe: 'must be a path of at most 4096 characters without control characters' },
+  connectedService: { pattern: '^[^\\x00-\\x1f\\x7f]{1,256}$', describe: 'must name a service connection (at most 256 characters, no control characters)' },
+};
+
+/**
  * Translates the task.json conventions into a JSON schema: boolean inputs,
  * pickList options (unless EditableOptions), and the `validation.expression`
- * functions isMatch, isInRange and isUrl. Unknown expressions are a bug in the
- * task.json and throw, so a rule is never silently skipped.
+ * functions isMatch, isInRange and isUrl. Every other input must have an
+ * expression: an input without a rule, or an unknown expression, is a bug in
+ * the task.json and throws (at build time), so a rule is never silently skipped.
  */
 export function inputRule(input: TaskInputDefinition): InputRule {
   if (input.type === 'boolean') {
@@ -28,7 +38,11 @@ export function inputRule(input: TaskInputDefinition): InputRule {
     return { kind: 'string', schema: { enum: allowed }, describe: `must be one of: ${allowed.join(', ')}` };
   }
   const expression = input.validation?.expression?.trim();
-  if (!expression) return { kind: 'string', schema: { type: 'string' }, describe: 'must be text' };
+  if (!expression) {
+    const byType = TYPE_RULES[input.type.split(':')[0]];
+    if (!byType) throw new Error(`input '${input.name}': a ${input.type} input needs a validation expression in task.json`);
+    return { kind: 'string', schema: { type: 'string', inputMatch: { pattern: byType.pattern, ignoreCase: false } }, describe: byType.describe };
+  }
 
   const match = IS_MATCH.exec(expression);
   if (match) {
@@ -43,17 +57,19 @@ export function inputRule(input: TaskInputDefinition): InputRule {
   const range = IS_IN_RANGE.exec(expression);
   if (range) {
     const [minimum, maximum] = [Number(range[1]), Number(range[2])];
+    // Whole-number bounds mean a whole number: 1.5 nodes or 587.5 as a port is a mistake, not a rounding.
+    const integer = Number.isInteger(minimum) && Number.isInteger(maximum);
     return {
-      kind: 'number',
-      schema: { type: 'number', minimum, maximum },
-      describe: input.validation?.message ?? `must be a number from ${minimum} to ${maximum}`,
+      kind: integer ? 'integer' : 'number',
+      schema: { type: integer ? 'integer' : 'number', minimum, maximum },
+      describe: input.validation?.message ?? `must be ${integer ? 'a whole number' : 'a number'} from ${minimum} to ${maximum}`,
     };
   }
   if (IS_URL.test(expression)) {
     return {
       kind: 'string',
       schema: { type: 'string', inputUrl: true },
-      describe: input.validation?.message ?? 'must be an absolute http or https URL',
+      describe: input.validation?.message ?? 'must be an absolute http or https URL without user:password@',
     };
   }
   throw new Error(`input '${input.name}': unsupported validation expression '${expression}'`);

@@ -29,7 +29,11 @@ function createAjv(): Ajv {
     type: 'string',
     schemaType: 'boolean',
     code(cxt: KeywordCxt) {
-      cxt.fail(_`!(() => { try { const u = new URL(${cxt.data}); return u.protocol === "http:" || u.protocol === "https:"; } catch (e) { return false; } })()`);
+      // An http(s) URL with a host, at most 2048 characters, and no user-info: a URL is printed and
+      // stored in plain objects, so credentials go in the task's secret inputs instead.
+      cxt.fail(
+        _`!(() => { try { const u = new URL(${cxt.data}); return ${cxt.data}.length <= 2048 && (u.protocol === "http:" || u.protocol === "https:") && u.hostname !== "" && u.username === "" && u.password === ""; } catch (e) { return false; } })()`,
+      );
     },
   });
   return ajv;

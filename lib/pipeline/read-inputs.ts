@@ -79,10 +79,9 @@ function convert(value: string, kind: InputRule['kind']): InputValue | string {
     const lower = value.toLowerCase();
     return lower === 'true' ? true : lower === 'false' ? false : value;
   }
-  if (kind === 'number') {
-    const number = Number(value);
-    return value !== '' && Number.isFinite(number) ? number : value;
-  }
+  // Decimal notation only: Number() would also take 0x10, 1e3 and ' 5 '.
+  if (kind === 'integer') return /^[+-]?[0-9]{1,15}$/.test(value) ? Number(value) : value;
+  if (kind === 'number') return /^[+-]?[0-9]{1,15}(\.[0-9]{1,15})?$/.test(value) ? Number(value) : value;
   return value;
 }
 
@@ -91,6 +90,15 @@ function describeError(error: ErrorObject, definition: TaskDefinition, rules: Ma
   const at = definition.inputs.findIndex((i) => i.name === name);
   if (at < 0) return { at: definition.inputs.length, text: `Inputs: ${error.message}` };
   const input = definition.inputs[at];
-  const shown = input.properties?.isSecret === 'true' ? '(secret)' : `'${String(typed[name])}'`;
+  const shown = input.properties?.isSecret === 'true' ? '(secret)' : `'${printable(String(typed[name]))}'`;
   return { at, text: `Input '${name}' (${input.label}) ${shown} ${rules.get(name)!.describe}.` };
+}
+
+const ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** A refused value as an error shows it: control characters escaped (one line), at most 100 characters. */
+function printable(value: string): string {
+  const cut = value.length > 100 ? `${value.slice(0, 80)}… (${value.length} characters)` : value;
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  return cut.replace(/[\x00-\x1f\x7f]/g, (c) => ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

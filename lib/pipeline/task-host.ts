@@ -60,7 +60,8 @@ const PUBLIC_AUTH_PARAMETERS = new Set([
  */
 export function registerSecret(value: string | undefined, setSecret: (line: string) => void): void {
   if (!value) return;
-  const lines = value.split(/\r?\n/).map((l) => l.trim());
+  // Any line break, a lone CR included: setSecret refuses each of them.
+  const lines = value.split(/\r\n|\r|\n/).map((l) => l.trim());
   if (lines.length === 1) {
     setSecret(lines[0]);
     return;

@@ -50,3 +50,29 @@ describe("rendered Argo CD objects against the CRDs' schemas, offline", () => {
     assert.equal(schemas.Application(broken), false, 'the schema check can fail');
   });
 });
+
+describe('argocd-notifications-cm is serialized, not concatenated', () => {
+  it('an SMTP host or sender with a line break, a colon or a quote stays one value of its key', () => {
+    // The task's rules refuse these values; the renderer must be safe without them.
+    const hostile = 'smtp.example.com\ninsecure_skip_verify: true';
+    const from = "ops: 'x' # <a@example.com>";
+    const cm = renderRegistration({
+      namespace: 'argocd',
+      project: 'p',
+      app: 'a',
+      repoUrl: 'https://example.com/r.git',
+      branch: 'main',
+      credentials: {},
+      environments: parseEnvironments('- name: dev', 'a'),
+      triggers: ['on-deployed', 'on-sync-failed', 'on-health-degraded'],
+      smtp: { host: hostile, port: 25, username: 'u', from },
+    }).find((o) => o.kind === 'ConfigMap') as { data: Record<string, string> };
+    assert.deepEqual(parse(cm.data['service.email']), { host: hostile, port: 25, from, username: '$email-username' });
+    for (const trigger of ['on-deployed', 'on-sync-failed', 'on-health-degraded']) {
+      const [rule] = parse(cm.data[`trigger.${trigger}`]);
+      assert.equal(typeof rule.when, 'string', trigger);
+    }
+    const template = parse(cm.data['template.app-deployed']);
+    assert.equal(JSON.parse(template.slack.attachments)[0].fields.length, 3, 'Slack attachments are valid JSON');
+  });
+});

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { compileInputValidator, inputValidatorSource } from '../input-validator';
 import { readInputs } from '../read-inputs';
+import { registerSecret } from '../task-host';
 import type { TaskDefinition } from '../task-definition';
 import { TASK_DEFINITIONS } from '../../stack/task-definitions';
 import { UserError } from '../../user-error';
@@ -90,8 +91,40 @@ describe('readInputs: task.json is the single source of input rules', () => {
   it('honours IgnoreCase in isMatch and checks isUrl', () => {
     assert.equal(read({ connection: 'c', storageAccount: 'abc', region: 'EastUS2' }).values.region, 'EastUS2');
     assert.deepEqual(problems({ connection: 'c', storageAccount: 'abc', url: 'ftp://x' }), [
-      "Input 'url' (URL) 'ftp://x' must be an absolute http or https URL.",
+      "Input 'url' (URL) 'ftp://x' must be an absolute http or https URL without user:password@.",
     ]);
+  });
+
+  it('refuses credentials inside a URL, in every form the WHATWG parser accepts', () => {
+    for (const url of ['https://user:pass@grafana.example.com/', 'https://token@grafana.example.com', 'http://:pw@h.example', 'https:user:pw@h.example/'])
+      assert.deepEqual(
+        problems({ connection: 'c', storageAccount: 'abc', url }),
+        [`Input 'url' (URL) '${url}' must be an absolute http or https URL without user:password@.`],
+        url,
+      );
+  });
+
+  it('takes whole numbers in decimal notation only', () => {
+    assert.equal(read({ connection: 'c', storageAccount: 'abc', count: '10' }).values.count, 10);
+    for (const count of ['1.5', '0x10', '1e1', '7.0', '5 5', 'Infinity'])
+      assert.equal(problems({ connection: 'c', storageAccount: 'abc', count }).length, 1, count);
+    assert.deepEqual(problems({ connection: 'c', storageAccount: 'abc', count: '0x10' }), ["Input 'count' (Count) '0x10' must be 1 to 10."]);
+  });
+
+  it('bounds the inputs the agent fills in itself: paths and service connections', () => {
+    assert.deepEqual(problems({ connection: 'c\nd', storageAccount: 'abc' }), [
+      "Input 'connection' (Connection) 'c\\nd' must name a service connection (at most 256 characters, no control characters).",
+    ]);
+  });
+
+  it('registers a secret with a lone CR line by line, then refuses it by its rule (no setSecret failure)', () => {
+    const secrets: string[] = [];
+    const inputs: Record<string, string> = { connection: 'c', storageAccount: 'abc', token: 'Abcdefgh1\rAbcdefgh2' };
+    // As AzurePipelinesHost.setSecret does: tl.setSecret throws on any CR or LF.
+    const setSecret = (line: string) => (/[\r\n]/.test(line) ? assert.fail('setSecret got a line break') : secrets.push(line));
+    const source = { getInput: (n: string) => inputs[n], setSecret: (value: string) => registerSecret(value, setSecret) };
+    assert.throws(() => readInputs(definition, compileInputValidator(definition), source), /^UserError: Input 'token' \(Token\) \(secret\) must match/);
+    assert.deepEqual(secrets, ['Abcdefgh1', 'Abcdefgh2']);
   });
 
   it('requires an input only when its visibleRule shows it', () => {
@@ -103,7 +136,17 @@ describe('readInputs: task.json is the single source of input rules', () => {
     // The agent passes both: a visibleRule only hides an input in the classic editor.
     const hidden = {
       ...definition,
-      inputs: [...definition.inputs, { name: 'key', type: 'string', label: 'Key', defaultValue: 'image.tag', visibleRule: 'action = apply' }],
+      inputs: [
+        ...definition.inputs,
+        {
+          name: 'key',
+          type: 'string',
+          label: 'Key',
+          defaultValue: 'image.tag',
+          visibleRule: 'action = apply',
+          validation: { expression: "isMatch(value, '^[a-z.]+$')" },
+        },
+      ],
     };
     const readHidden = (inputs: Record<string, string>) =>
       readInputs(hidden, compileInputValidator(hidden), { getInput: (n) => inputs[n], setSecret: () => {} });
@@ -111,7 +154,7 @@ describe('readInputs: task.json is the single source of input rules', () => {
     assert.equal(readHidden({ connection: 'c', storageAccount: 'abc', key: 'app.image.tag' }).key, 'app.image.tag', 'an explicit value is not dropped');
     assert.equal(read({ connection: 'c', storageAccount: 'abc', wait: 'false', timeout: '30' }).values.timeout, 30);
     assert.deepEqual(problems({ connection: 'c', storageAccount: 'abc', wait: 'false', timeout: '99' }), [
-      "Input 'timeout' (Timeout) '99' must be a number from 1 to 60.",
+      "Input 'timeout' (Timeout) '99' must be a whole number from 1 to 60.",
     ]);
   });
 
@@ -156,6 +199,16 @@ describe('readInputs: task.json is the single source of input rules', () => {
       assert.doesNotThrow(() => compileInputValidator(task), name);
       assert.ok(task.execution.Node20_1 && task.execution.Node24, `${name} declares Node20_1 and Node24`);
     }
+  });
+
+  it('gives every text input of every shipped task a rule (a new input without one fails here and in the build)', () => {
+    for (const [name, task] of Object.entries(TASK_DEFINITIONS))
+      for (const input of task.inputs) {
+        const ruled = ['boolean', 'pickList', 'radio', 'filePath'].includes(input.type) || input.type.startsWith('connectedService:') || input.validation;
+        assert.ok(ruled, `${name}: input '${input.name}' has no validation expression`);
+      }
+    const unruled = { ...definition, inputs: [{ name: 'x', type: 'string', label: 'X' }] } as TaskDefinition;
+    assert.throws(() => compileInputValidator(unruled), /input 'x': a string input needs a validation expression in task.json/);
   });
 
   it('rejects a task.json with a validation expression it cannot enforce', () => {
