@@ -102,7 +102,7 @@ const COMMANDS: Record<string, Command> = {
           }),
         );
       const { findServiceSchema, loadPipelineValidator } = await import('../lib/pipelines-yaml/pipeline-schema');
-      const { formatProblem, previewPipeline } = await import('../lib/pipelines-yaml/preview');
+      const { formatProblem, previewPipeline, repositoryRoot } = await import('../lib/pipelines-yaml/preview');
       const repoRoot = path.resolve(__dirname, '..', '..');
       const { readTaskDefinitions } = await import('../lib/pipelines-yaml/task-definitions-file');
       const others = ((values.tasks as string[] | undefined) ?? []).flatMap((file) => readTaskDefinitions(file));
@@ -114,7 +114,7 @@ const COMMANDS: Record<string, Command> = {
       const parameters = Object.fromEntries(Object.entries(pairs('param')).map(([name, text]) => [name, parse(text)]));
       const problems: string[] = [];
       for (const file of files) {
-        const result = previewPipeline(file, { root: process.cwd(), repositories, validator, parameters });
+        const result = previewPipeline(file, { root: repositories.self ?? repositoryRoot(file), repositories, validator, parameters });
         problems.push(...result.problems.map((p) => formatProblem(p)));
         if (!values.check) host.info(files.length > 1 ? `# ${file}\n${result.yaml}` : result.yaml);
       }

@@ -1,8 +1,8 @@
-import * as fs from 'node:fs';
 import type * as k8s from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { serverSideApply, type AppliedObject } from '../kube/server-side-apply';
 import { UserError } from '../user-error';
+import { MiB, readTextFile } from '../read-text-file';
 
 const CLUSTER_SCOPED = new Set([
   'CustomResourceDefinition',
@@ -20,11 +20,8 @@ const CLUSTER_SCOPED = new Set([
 /** Argo CD's install manifest: a local file (air-gapped agents), or the release's at the pinned version. */
 export async function readInstallManifest(version: string, file?: string): Promise<string> {
   if (file) {
-    try {
-      return fs.readFileSync(file, 'utf8');
-    } catch {
-      throw new UserError(`Input 'installManifest': '${file}' cannot be read.`);
-    }
+    // Argo CD's install.yaml is about 2 MiB, CRDs included.
+    return readTextFile(file, 16 * MiB, "Input 'installManifest'");
   }
   const url = `https://raw.githubusercontent.com/argoproj/argo-cd/${version}/manifests/install.yaml`;
   const response = await fetch(url).catch(() => undefined);

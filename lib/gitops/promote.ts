@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readTextFile } from '../read-text-file';
 import { UserError } from '../user-error';
 import { checkoutConfigRepo } from './config-repo';
 import { environmentPath, imageSlots, type Layout } from './environment-path';
@@ -7,6 +8,7 @@ import type { GitAuth } from './git';
 import { formatImageRef, type ImageRef } from './image-ref';
 import { rebaseAndPush } from './rebase-and-push';
 import { fillPattern } from './path-pattern';
+import { CONFIG_FILE_LIMIT } from './yaml-file';
 
 export interface PromoteRequest {
   repoUrl: string;
@@ -73,7 +75,7 @@ export async function promote(request: PromoteRequest, log: (line: string) => vo
 
   // Plan every app before touching a file.
   const edits = new Map<string, string>();
-  const read = (file: string) => edits.get(file) ?? fs.readFileSync(path.join(repoDir, file), 'utf8');
+  const read = (file: string) => edits.get(file) ?? readTextFile(path.join(repoDir, file), CONFIG_FILE_LIMIT, file);
   const apps: AppPromotion[] = [];
   for (const app of request.apps) {
     const query = (env: string, imageName?: string) => ({

@@ -2,6 +2,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments, type Document } from 'yaml';
 import { UserError } from '../user-error';
+import { MiB, readTextFile } from '../read-text-file';
+
+/** A kustomization or values file of the config repo is a few KiB; 4 MiB is far past any real one. */
+export const CONFIG_FILE_LIMIT = 4 * MiB;
 
 /**
  * Reads and parses a YAML file of the config repo; a parse error names the file, line and column.
@@ -12,7 +16,7 @@ import { UserError } from '../user-error';
  */
 export function readYamlFile(repoDir: string, file: string, environment: string): { text: string; docs: Document[] } {
   refuseLinkOut(repoDir, file, environment);
-  const text = fs.readFileSync(path.join(repoDir, file), 'utf8');
+  const text = readTextFile(path.join(repoDir, file), CONFIG_FILE_LIMIT, file);
   const docs = parseAllDocuments(text, { prettyErrors: true, schema: 'failsafe' }) as Document[];
   const error = docs.flatMap((d) => d.errors)[0];
   if (error) {

@@ -1,6 +1,6 @@
-import * as fs from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import { UserError } from '../user-error';
+import { MiB, readTextFile } from '../read-text-file';
 import type { ServiceEndpoint, TaskHost } from '../pipeline/task-host';
 import { registerKubeconfigSecrets } from './kubeconfig-secrets';
 
@@ -15,12 +15,7 @@ export type ClusterAccess = { kind: 'kubeconfigFile'; path: string } | { kind: '
 export function loadKubeConfig(access: ClusterAccess, setSecret: (value: string) => void): k8s.KubeConfig {
   const config = new k8s.KubeConfig();
   if (access.kind === 'kubeconfigFile') {
-    let text: string;
-    try {
-      text = fs.readFileSync(access.path, 'utf8');
-    } catch {
-      throw new UserError(`Input 'kubeconfig': '${access.path}' cannot be read.`);
-    }
+    const text = readTextFile(access.path, MiB, "Input 'kubeconfig'");
     registerKubeconfigSecrets(text, setSecret);
     config.loadFromString(text);
   } else {
@@ -52,7 +47,24 @@ export function loadKubeConfig(access: ClusterAccess, setSecret: (value: string)
     }
   }
   if (!config.getCurrentCluster()) throw new UserError('The kubeconfig names no current cluster.');
+  refuseShellAuthProviders(config);
   return config;
+}
+
+/**
+ * client-node refreshes the legacy `azure` and `gcp` auth-providers by running `cmd-path` and
+ * `cmd-args` as one shell command line: a kubeconfig could run anything that way. kubectl dropped
+ * both providers (1.26); an exec plugin does the same job and runs as an argument array.
+ */
+function refuseShellAuthProviders(config: k8s.KubeConfig): void {
+  for (const user of config.users) {
+    const provider = user.authProvider as { name?: string } | undefined;
+    if (provider?.name === 'azure' || provider?.name === 'gcp')
+      throw new UserError(
+        `The kubeconfig's user '${user.name}' uses the legacy '${provider.name}' auth-provider, which kubectl no longer supports and which runs its command through a shell: ` +
+          `convert it to an exec plugin (kubelogin convert-kubeconfig for AKS), or use clusterAccess serviceConnection.`,
+      );
+  }
 }
 
 /** The cluster access a task's inputs name: `clusterAccess`, `kubeconfig`, `kubernetesServiceConnection`. */

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { MiB, readTextFile } from '../read-text-file';
 import { UserError } from '../user-error';
 import { evaluateExpression, toBoolean, toText, type Context, type Value } from './expression';
 import { lineOf, origins, readYaml } from './yaml-source';
@@ -21,9 +22,18 @@ export interface ExpandOptions {
   /** Where `template:` paths are resolved: relative to the including file; `/path` from this root; `path@alias` through `repositories`. */
   root: string;
   repositories?: Record<string, string>;
-  /** Guards against templates that include themselves. */
+  /** How deep the file being expanded is nested (the pipeline is 1). */
   depth?: number;
+  /** What the whole expansion has used so far, against LIMITS. */
+  used?: { files: Set<string>; values: number };
 }
+
+/**
+ * Azure Pipelines' documented limits: at most 100 separate YAML files in one pipeline, at most 100 levels of
+ * template nesting, at most 20 MB of memory to parse it. The last is held as a count of expanded
+ * values (a value costs far more than a hundred bytes in Azure's parser too) and a size per file.
+ */
+export const LIMITS = { files: 100, depth: 100, values: 1_000_000, fileBytes: 2 * MiB };
 
 /**
  * Expands a pipeline or template file: typed parameters with defaults and
@@ -32,23 +42,21 @@ export interface ExpandOptions {
  * jobs, stages, variables and `extends`.
  */
 export function expandFile(file: string, parameters: Record<string, Value>, options: ExpandOptions): Value {
-  if ((options.depth ?? 0) > 50) throw new UserError(`${file}: templates nest more than 50 deep (does one include itself?).`);
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UserError(`${file}: ${(error as Error).message.split('\n')[0]}`);
-  }
-  const document = readYaml(file, text);
+  const depth = (options.depth ?? 0) + 1;
+  const used = options.used ?? { files: new Set<string>(), values: 0 };
+  if (depth > LIMITS.depth) throw new UserError(`${file}: templates nest more than ${LIMITS.depth} levels deep (does one include itself?).`);
+  used.files.add(path.resolve(file));
+  if (used.files.size > LIMITS.files) throw new UserError(`${file}: the pipeline uses more than ${LIMITS.files} separate YAML files, Azure Pipelines' limit.`);
+  const document = readYaml(file, readTextFile(file, LIMITS.fileBytes, 'Pipeline file'));
   if (!isMap(document)) throw new UserError(`${file}: a pipeline or template must be a mapping.`);
   const declared = (document.parameters ?? []) as Value;
   const context: Context = { parameters: bindParameters(file, declared, parameters), variables: {} };
   const { parameters: _declarations, ...body } = document;
   origins.set(body, origins.get(document)!);
-  return expandNode(body, context, { ...options, file, depth: (options.depth ?? 0) + 1 });
+  return expandNode(body, context, { ...options, file, depth, used });
 }
 
-type Scope = ExpandOptions & { file: string };
+type Scope = ExpandOptions & { file: string; used: { files: Set<string>; values: number } };
 
 function isMap(v: Value): v is { [key: string]: Value } {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -104,6 +112,10 @@ function expandString(value: string, context: Context, scope: Scope): Value {
 }
 
 function expandNode(node: Value, context: Context, scope: Scope): Value {
+  if (++scope.used.values > LIMITS.values)
+    throw new UserError(
+      `${scope.file}: the expanded pipeline has more than ${LIMITS.values.toLocaleString('en')} values ('each' over a large list?); Azure Pipelines refuses pipelines this large.`,
+    );
   if (typeof node === 'string') return expandString(node, context, scope);
   if (Array.isArray(node)) return expandSequence(node, context, scope);
   if (isMap(node)) return expandMapping(node, context, scope);
@@ -229,18 +241,36 @@ function eachEntries(rest: string, context: Context, scope: Scope): [string, Val
 }
 
 function includeTemplate(reference: string, parameters: Record<string, Value>, scope: Scope): Value {
-  const [file, alias] = reference.split('@');
-  let base: string;
+  const at = reference.lastIndexOf('@');
+  const [file, alias] = at > 0 ? [reference.slice(0, at), reference.slice(at + 1)] : [reference, undefined];
+  let repository: string;
   if (alias && alias !== 'self') {
-    base = scope.repositories?.[alias] ?? '';
-    if (!base)
+    repository = scope.repositories?.[alias] ?? '';
+    if (!repository)
       throw new UserError(
         `${scope.file}: template '${reference}' names repository '${alias}', which is not mapped to a local folder (gitops-stack preview --repo ${alias}=<folder>).`,
       );
-  } else base = file.startsWith('/') ? scope.root : path.dirname(scope.file);
-  const target = path.join(base, file.replace(/^\//, ''));
-  if (!fs.existsSync(target)) throw new UserError(`${scope.file}: template '${reference}' not found (${path.relative(scope.root, target) || target}).`);
-  return expandFile(target, parameters, { ...scope, depth: (scope.depth ?? 0) + 1 });
+  } else repository = scope.root;
+  const base = alias && alias !== 'self' ? repository : file.startsWith('/') ? scope.root : path.dirname(scope.file);
+  const target = insideRepository(path.join(base, file.replace(/^\//, '')), repository, reference, scope);
+  return expandFile(target, parameters, scope);
+}
+
+/**
+ * A template path must lead to a file inside its repository's folder, links resolved, as in
+ * Azure DevOps: `../x.yml`, `/../x.yml` or a link out of the folder is refused before it is read.
+ */
+function insideRepository(target: string, repository: string, reference: string, scope: Scope): string {
+  let real: string;
+  try {
+    real = fs.realpathSync(target);
+  } catch {
+    throw new UserError(`${scope.file}: template '${reference}' not found (${path.relative(scope.root, target) || target}).`);
+  }
+  const folder = fs.realpathSync(repository);
+  if (real !== folder && !real.startsWith(folder + path.sep))
+    throw new UserError(`${scope.file}: template '${reference}' leads outside its repository's folder; templates are read from inside the repository only.`);
+  return target;
 }
 
 /** A steps/jobs/stages/variables template contributes its one list. */

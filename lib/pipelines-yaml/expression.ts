@@ -263,7 +263,8 @@ function evaluate(node: Node, context: Context): Value {
         if (node.args.length !== 3) throw new UserError('iif() takes 3 arguments: a condition, the value when true and the value when false.');
         return evaluate(toBoolean(evaluate(node.args[0], context)) ? node.args[1] : node.args[2], context);
       }
-      const fn = FUNCTIONS[node.name];
+      // Own keys only: `constructor` or `toString` must not reach Object.prototype.
+      const fn = Object.hasOwn(FUNCTIONS, node.name) ? FUNCTIONS[node.name] : undefined;
       if (!fn) throw new UserError(`Unrecognized function name: '${node.name}'.`);
       if (node.args.length < fn.min || node.args.length > fn.max) {
         throw new UserError(

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { expandFile } from './expand-template';
@@ -20,6 +21,19 @@ export interface LocatedProblem {
   line: number;
   at: string;
   message: string;
+}
+
+/**
+ * The folder of the repository a pipeline file is in: where `/path` and `path@self` templates
+ * resolve, and which no template path may leave. The nearest folder above the file holding `.git`,
+ * else the file's own folder. (`preview --repo self=<folder>` names it instead.)
+ */
+export function repositoryRoot(file: string): string {
+  const start = path.dirname(path.resolve(file));
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, '.git'))) return dir;
+    if (path.dirname(dir) === dir) return start;
+  }
 }
 
 /** A problem as editors and CI logs link it: `file:line: where: what`. */

@@ -1,9 +1,7 @@
-import * as fs from 'node:fs';
 import type { TaskDefinition } from '../pipeline/task-definition';
 import { UserError } from '../user-error';
 
-/** A definitions file is a few task.json files' worth; anything larger is not one. */
-const MAX_BYTES = 4 * 1024 * 1024;
+import { MiB, readTextFile } from '../read-text-file';
 
 /**
  * Task definitions of other extensions' tasks (a JSON array of task.json-shaped objects: name,
@@ -12,16 +10,11 @@ const MAX_BYTES = 4 * 1024 * 1024;
  */
 export function readTaskDefinitions(file: string): TaskDefinition[] {
   const problem = (why: string) => new UserError(`--tasks ${file}: ${why}`);
-  let size: number;
-  try {
-    size = fs.statSync(file).size;
-  } catch {
-    throw problem('no such file');
-  }
-  if (size > MAX_BYTES) throw problem(`larger than ${MAX_BYTES / 1024 / 1024} MB`);
+  // A definitions file is a few task.json files' worth; anything larger is not one.
+  const text = readTextFile(file, 4 * MiB, '--tasks');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+    parsed = JSON.parse(text);
   } catch (error) {
     throw problem(`not JSON (${(error as Error).message})`);
   }

@@ -1,5 +1,6 @@
-import { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq } from 'yaml';
 import { UserError } from '../user-error';
+import { parseYaml } from '../yaml-document';
 import type { Value } from './expression';
 
 /** Where a mapping or sequence came from: its file and line, and the line of each key or item. */
@@ -12,17 +13,19 @@ export interface Origin {
 /** Every mapping and sequence read by readYaml, and every one expansion makes from them, points back to its source here. */
 export const origins = new WeakMap<object, Origin>();
 
+/** Alias expansion of one file stops here (Azure Pipelines stops at 20 MB of parsed YAML; this is well under it). */
+export const MAX_FILE_VALUES = 200_000;
+
 /** Parses a YAML file into plain values, remembering the line of every mapping, key, sequence and item. */
 export function readYaml(file: string, text: string): Value {
-  const counter = new LineCounter();
-  const document = parseDocument(text, { lineCounter: counter, prettyErrors: false });
-  const [first] = document.errors;
-  if (first) throw new UserError(`${file}:${counter.linePos(first.pos[0]).line}: ${first.message.split('\n')[0]}`);
-  const line = (node: unknown) => {
-    const range = (node as Node | null)?.range;
-    return range ? counter.linePos(range[0]).line : 0;
-  };
+  const { doc: document, at, lineOf: line } = parseYaml(text, file);
+  // Aliases are resolved here, not by the yaml library, so its alias limit does not apply: count every value made.
+  let values = 0;
   const convert = (node: unknown): Value => {
+    if (++values > MAX_FILE_VALUES)
+      throw new UserError(
+        `${at(node)}: this file expands to more than ${MAX_FILE_VALUES.toLocaleString('en')} values (aliases?); Azure Pipelines refuses pipelines this large.`,
+      );
     if (isAlias(node)) return convert(node.resolve(document));
     if (isMap(node)) {
       const out: Record<string, Value> = {};

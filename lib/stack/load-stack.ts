@@ -1,8 +1,8 @@
-import * as fs from 'node:fs';
 import Ajv, { type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
-import { LineCounter, parseDocument } from 'yaml';
 import { UserError } from '../user-error';
+import { parseYaml, toPlain } from '../yaml-document';
+import { MiB, readTextFile } from '../read-text-file';
 import schema from './stack-schema.json';
 import type { Stack } from './stack';
 
@@ -15,26 +15,13 @@ const validate = ajv.compile<Stack>(schema);
  * `file:line:column: field.path rule`, and nothing runs until the file is clean.
  */
 export function loadStack(file: string): Stack {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    throw new UserError(`Stack file '${file}' cannot be read: check the path.`);
-  }
-  return parseStack(text, file);
+  return parseStack(readTextFile(file, MiB, 'Stack file'), file);
 }
 
 export function parseStack(text: string, file = 'stack.yaml'): Stack {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const at = (offset: number) => {
-    const { line, col } = lineCounter.linePos(offset);
-    return `${file}:${line}:${col}`;
-  };
-  if (doc.errors.length > 0) {
-    throw new UserError(doc.errors.map((e) => `${at(e.pos[0])}: ${e.message.split('\n')[0]}`).join('\n'));
-  }
-  const value = doc.toJS() as unknown;
+  const parsed = parseYaml(text, file);
+  const { doc, at } = parsed;
+  const value = toPlain(parsed, file);
   const problems: string[] = [];
   if (!validate(value)) {
     for (const error of validate.errors ?? []) {
@@ -43,7 +30,7 @@ export function parseStack(text: string, file = 'stack.yaml'): Stack {
         .slice(1)
         .map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
       const node = doc.getIn(segments, true) as { range?: [number, number, number] } | undefined;
-      const where = node?.range ? at(node.range[0]) : file;
+      const where = node?.range ? at(node) : file;
       problems.push(`${where}: ${describe(error, segments)}`);
     }
   } else {

@@ -54,7 +54,7 @@ describe('gitops-stack CLI (the bundled command)', () => {
   });
 
   it('explains a missing file, a missing argument and an unknown command', () => {
-    assert.match(cli('plan', 'nope.yaml').stderr, /^error: Stack file 'nope\.yaml' cannot be read/);
+    assert.match(cli('plan', 'nope.yaml').stderr, /^error: Stack file: 'nope\.yaml' cannot be read \(no such file\)/);
     assert.match(cli('plan').stderr, /^error: plan needs a stack file/);
     const unknown = cli('deploy');
     assert.equal(unknown.status, 2);

@@ -103,6 +103,8 @@ describe('template expressions (documented Azure Pipelines semantics)', () => {
     assert.throws(() => e("eq('a', 'b'"), /expected '\)' to close eq\(/);
     assert.throws(() => e("'open"), /unterminated string/);
     assert.throws(() => e('frobnicate(1)'), /Unrecognized function name: 'frobnicate'/);
+    for (const name of ['constructor', 'toString', 'hasOwnProperty', '__proto__', 'valueOf'])
+      assert.throws(() => e(`${name}(1)`), /Unrecognized function name/, name);
     assert.throws(() => e("eq('a')"), /eq\(\) takes 2 arguments, not 1/);
     assert.throws(() => e('1.2.3'), /version literals are not supported/);
   });

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadStack, parseStack } from '../load-stack';
 import { planStack } from '../plan';
@@ -103,5 +104,25 @@ describe('stack file', () => {
   it('refuses a stack whose values break a task rule the schema does not know', () => {
     const text = example().replace('    count: 2', '    count: 2000');
     assert.match(refusal(text), /cluster\.nodePool\.count must be <= 1000/);
+  });
+
+  it('refuses hostile stack files at a position, in linear time: duplicate keys, alias bombs, deep nesting, huge files', () => {
+    const started = Date.now();
+    const keys = Array.from({ length: 100_000 }, (_, i) => `k${i}: 1`).join('\n');
+    assert.match(refusal(`${keys}\nk5: 2\n`), /^stack\.yaml:100001:1: duplicate key 'k5'$/m);
+    const bomb = ['a: &a [x,x,x,x,x,x,x,x,x,x]'];
+    for (let i = 1; i < 8; i++)
+      bomb.push(
+        `${'abcdefgh'[i]}: &${'abcdefgh'[i]} [${Array(10)
+          .fill(`*${'abcdefgh'[i - 1]}`)
+          .join(',')}]`,
+      );
+    assert.match(refusal(bomb.join('\n')), /^stack\.yaml:2:\d+: aliases expand too far/);
+    assert.match(refusal(`a: ${'['.repeat(150)}${']'.repeat(150)}`), /^stack\.yaml:1:\d+: nests deeper than 100 levels/);
+    assert.ok(Date.now() - started < 30_000, `linear checks (${Date.now() - started} ms)`);
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'stack-')), 'stack.yaml');
+    fs.writeFileSync(file, example() + `#${'x'.repeat(1024 * 1024)}\n`);
+    assert.throws(() => loadStack(file), /^UserError: Stack file: '.*stack\.yaml' is larger than 1 MiB/);
+    assert.throws(() => loadStack('/dev/zero'), /^UserError: Stack file: '\/dev\/zero' is not a regular file/);
   });
 });
