@@ -14,7 +14,7 @@ export interface ArgoEnvironment {
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const EMAIL = /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;]+$/;
+const EMAIL = /^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?)+$/;
 
 /**
  * Reads the `environments` input (a YAML list) and checks every rule before
@@ -52,7 +52,8 @@ export function parseEnvironments(text: string, app: string): ArgoEnvironment[] 
       problems.push(`${where}: slack channel '${entry.slack}' must be a channel name such as #dev-deployments`);
     const email = (Array.isArray(entry.email) ? entry.email.map(String) : String(entry.email ?? '').split(/[,;]/)).map((e) => e.trim()).filter(Boolean);
     for (const address of email) if (!EMAIL.test(address)) problems.push(`${where}: '${address}' is not an e-mail address`);
-    return { name, path, namespace, sync: sync as ArgoEnvironment['sync'], slack, email };
+    // Recipients sorted, without repeats: a reordered list is not a change of the subscription.
+    return { name, path, namespace, sync: sync as ArgoEnvironment['sync'], slack, email: [...new Set(email)].sort() };
   });
   if (problems.length) throw new UserError(problems.join('\n'));
   return environments;

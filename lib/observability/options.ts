@@ -69,7 +69,8 @@ const list = (value: string | undefined) =>
 /** Checks what task.json cannot (rules across inputs) and shapes the inputs for the render. Nothing is applied yet. */
 export function stackOptions(inputs: DeployObservabilityInputs): StackOptions {
   const components = new Set(list(inputs.components) as Component[]);
-  const environments = list(inputs.environments);
+  // Sorted and without repeats wherever order means nothing: a reordered input is not a change.
+  const environments = [...new Set(list(inputs.environments))].sort();
   const problems: string[] = [];
   if (components.has('alloy') && !['loki', 'tempo', 'pyroscope', 'prometheus'].some((c) => components.has(c as Component))) {
     problems.push("Input 'components': alloy needs at least one store to forward to (loki, tempo, pyroscope or prometheus).");
@@ -83,6 +84,7 @@ export function stackOptions(inputs: DeployObservabilityInputs): StackOptions {
       );
     (email[environment] ??= []).push(address);
   }
+  for (const [environment, addresses] of Object.entries(email)) email[environment] = [...new Set(addresses)].sort();
   if (inputs.otlpExposure && inputs.otlpExposure !== 'none' && !components.has('alloy'))
     problems.push("Input 'otlpExposure': the OTLP endpoint for agents is Alloy's; add alloy to 'components'.");
   if (problems.length) throw new UserError(problems.join('\n'));
@@ -108,7 +110,7 @@ export function stackOptions(inputs: DeployObservabilityInputs): StackOptions {
     grafana: { exposure: inputs.grafanaExposure, host: inputs.grafanaIngressHost, ingressClass: inputs.grafanaIngressClass || undefined },
     otlpAgents: inputs.otlpExposure && inputs.otlpExposure !== 'none' ? { exposure: inputs.otlpExposure, host: inputs.otlpIngressHost } : undefined,
     environments,
-    email,
+    email: Object.fromEntries(Object.entries(email).sort(([a], [b]) => a.localeCompare(b))),
     slack: Boolean(inputs.alertSlackWebhookUrl),
   };
 }

@@ -1,3 +1,5 @@
+import { displayUrl } from '../display-url';
+import { UserError } from '../user-error';
 import { createHash, randomBytes } from 'node:crypto';
 
 /** One span as we record it; encoded to OTLP/JSON when sent. Times in milliseconds since the epoch. */
@@ -36,13 +38,31 @@ export function spanIdFor(traceId: string, key: string): string {
 
 export const newSpanId = () => randomBytes(8).toString('hex');
 
-/** OTEL_EXPORTER_OTLP_HEADERS: `key=value,key2=value2`, values URL-encoded (W3C baggage style), as the spec says. */
-export function parseHeaders(text: string | undefined): Record<string, string> {
+/**
+ * OTEL_EXPORTER_OTLP_HEADERS: `key=value,key2=value2`, values URL-encoded (W3C baggage style), as the
+ * spec says. `source` names where the text came from; a malformed list is a UserError naming it
+ * (never the value: it holds credentials).
+ */
+export function parseHeaders(text: string | undefined, source = 'OTEL_EXPORTER_OTLP_HEADERS'): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const pair of (text ?? '').split(',')) {
+  const pairs = (text ?? '').split(',');
+  pairs.forEach((pair, index) => {
+    if (!pair.trim() && pairs.length === 1) return;
     const at = pair.indexOf('=');
-    if (at > 0) headers[decodeURIComponent(pair.slice(0, at).trim())] = decodeURIComponent(pair.slice(at + 1).trim());
-  }
+    const decode = (part: string) => {
+      try {
+        return decodeURIComponent(part.trim());
+      } catch {
+        return undefined;
+      }
+    };
+    const [name, value] = at > 0 ? [decode(pair.slice(0, at)), decode(pair.slice(at + 1))] : [undefined, undefined];
+    if (!name || value === undefined || !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name) || /[\r\n\0]/.test(value))
+      throw new UserError(
+        `${source}: pair ${index + 1} is not name=value with a header name and a percent-encoded value (e.g. authorization=Bearer%20<token>).`,
+      );
+    headers[name] = value;
+  });
   return headers;
 }
 
@@ -114,10 +134,10 @@ export async function sendSpans(target: OtlpTarget, payload: unknown, timeoutMs 
       signal: AbortSignal.timeout(timeoutMs),
     });
     await response.arrayBuffer();
-    if (!response.ok) return `the OTLP endpoint ${target.url} answered HTTP ${response.status}`;
+    if (!response.ok) return `the OTLP endpoint ${displayUrl(target.url)} answered HTTP ${response.status}`;
     return undefined;
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    return `the OTLP endpoint ${target.url} cannot be reached (${cause?.code ?? cause?.message ?? (error as Error).message})`;
+    return `the OTLP endpoint ${displayUrl(target.url)} cannot be reached (${cause?.code ?? cause?.message ?? (error as Error).message})`;
   }
 }

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { displayUrl, hasUserInfo } from '../display-url';
 import { runUrl } from '../pipeline/run-url';
 import type { TaskHost } from '../pipeline/task-host';
 import { UserError } from '../user-error';
@@ -23,10 +24,20 @@ export function runContext(host: TaskHost, endpoint?: string, headersText?: stri
   const url = tracesUrl(endpoint ? undefined : read('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'), endpoint || read('OTEL_EXPORTER_OTLP_ENDPOINT'));
   if (!url) return undefined;
   const headersValue = headersText ?? (process.env.OTEL_EXPORTER_OTLP_HEADERS || host.getVariable('OTEL_EXPORTER_OTLP_HEADERS', true));
-  const headers = parseHeaders(headersValue);
-  // Header values are credentials (an API key, a bearer token): masked from here on.
-  for (const value of Object.values(headers)) if (value.length >= 4) host.setSecret(value);
+  // Header values are credentials (an API key, a bearer token): masked before they are even parsed.
   if (headersValue) host.setSecret(headersValue);
+  const headers = parseHeaders(headersValue, headersText === undefined ? 'OTEL_EXPORTER_OTLP_HEADERS' : "Input 'otlpHeaders'");
+  for (const value of Object.values(headers)) if (value.length >= 4) host.setSecret(value);
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || !/^https?:$/.test(parsed.protocol) || hasUserInfo(url))
+    throw new UserError(
+      `The OTLP endpoint '${displayUrl(url)}' must be an http(s) URL without user:password@ (put credentials in OTEL_EXPORTER_OTLP_HEADERS or 'otlpHeaders').`,
+    );
   const v = (name: string) => host.getVariable(name) || undefined;
   const collection = v('System.CollectionUri') ?? 'local';
   const buildId = v('Build.BuildId') ?? `local-${process.pid}`;
@@ -134,7 +145,7 @@ export class TaskTrace {
     const payload = encodeSpans(this.context.resource, { name: 'gitops-stack', version }, [this.root, ...this.spans]);
     const problem = await sendSpans(this.context.target, payload, 5000);
     if (problem) this.host.warning(`Pipeline trace not sent: ${problem}.`);
-    else this.host.debug(`pipeline trace ${this.context.traceId}: ${this.spans.length + 1} spans sent to ${this.context.target.url}`);
+    else this.host.debug(`pipeline trace ${this.context.traceId}: ${this.spans.length + 1} spans sent to ${displayUrl(this.context.target.url)}`);
   }
 }
 
@@ -144,7 +155,14 @@ const CURRENT = Symbol.for('gitops-stack.task-trace');
 const slot = globalThis as { [CURRENT]?: TaskTrace };
 
 export function startTaskTrace(host: TaskHost, taskName: string): TaskTrace | undefined {
-  const context = runContext(host);
+  let context: RunContext | undefined;
+  try {
+    context = runContext(host);
+  } catch (error) {
+    // Telemetry is an extra: a malformed OTEL_ variable turns it off for this task, never fails the task.
+    if (!(error instanceof UserError)) throw error;
+    host.warning(`Pipeline trace off for this task: ${error.message}`);
+  }
   slot[CURRENT] = context ? new TaskTrace(host, context, taskName) : undefined;
   return slot[CURRENT];
 }

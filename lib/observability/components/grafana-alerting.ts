@@ -96,7 +96,7 @@ export function alertingProvisioning(o: StackOptions): Record<string, unknown> {
   const root = contactPoint(o, 'gitops-stack', everyone);
   const perEnvironment = o.environments.map((environment) => ({
     environment,
-    point: contactPoint(o, `gitops-stack-${environment}`, [...everyone, ...(o.email[environment] ?? [])]),
+    point: contactPoint(o, `gitops-stack-${environment}`, [...new Set([...everyone, ...(o.email[environment] ?? [])])].sort()),
   }));
   return {
     apiVersion: 1,

@@ -52,6 +52,16 @@ describe('observability render', () => {
     const second = toYaml(renderStack(stackOptions({ ...inputs })));
     assert.equal(first, second);
     assert.ok(first.length > 10000);
+    const reordered = toYaml(
+      renderStack(
+        stackOptions({
+          ...inputs,
+          environments: 'prod, dev,staging,dev',
+          alertEmailRecipients: 'prod:oncall@example.com, ops@example.com,ops@example.com',
+        }),
+      ),
+    );
+    assert.equal(reordered, first, 'environments and recipients in another order, or repeated, render the same bytes');
   });
 
   it('orders objects namespace and RBAC, then config and secrets, then workloads', () => {
@@ -238,15 +248,15 @@ describe('observability render', () => {
     const points = Object.fromEntries(
       alerting.contactPoints.map((c: { name: string; receivers: { type: string; settings: { addresses?: string; url?: string } }[] }) => [c.name, c.receivers]),
     );
-    assert.equal(points['gitops-stack-prod'][0].settings.addresses, 'platform@example.com;oncall@example.com');
+    assert.equal(points['gitops-stack-prod'][0].settings.addresses, 'oncall@example.com;platform@example.com');
     assert.equal(points['gitops-stack-dev'][0].settings.addresses, 'platform@example.com');
     assert.equal(points['gitops-stack-dev'][1].settings.url, '$SLACK_WEBHOOK_URL');
     assert.deepEqual(
       alerting.policies[0].routes.map((r: { object_matchers: string[][] }) => r.object_matchers[0]),
       [
         ['environment', '=', 'dev'],
-        ['environment', '=', 'staging'],
         ['environment', '=', 'prod'],
+        ['environment', '=', 'staging'],
       ],
     );
   });
@@ -258,7 +268,7 @@ describe('observability render', () => {
     );
     assert.throws(
       () => stackOptions(baseInputs({ alertEmailRecipients: 'qa:qa@example.com' })),
-      /Input 'alertEmailRecipients': 'qa:qa@example.com' names environment 'qa', which is not in 'environments' \(dev, staging, prod\)/,
+      /Input 'alertEmailRecipients': 'qa:qa@example.com' names environment 'qa', which is not in 'environments' \(dev, prod, staging\)/,
     );
   });
 });

@@ -142,6 +142,33 @@ describe('pipeline runs as traces', function () {
     assert.match(refused.stdout, /Pipeline trace not sent: the OTLP endpoint .* answered HTTP 401/);
   });
 
+  it('a malformed OTEL_EXPORTER_OTLP_HEADERS or an endpoint with credentials turns tracing off with a warning, no stack, no leak', async () => {
+    const badHeaders = await runL0({
+      task: 'deploy-observability',
+      inputs: { action: 'render' },
+      variables: { ...variables('7a0e0000-0000-4000-8000-00000000000e', receiver), OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%ZZsecret-hdr-77' },
+    });
+    assert.equal(badHeaders.succeeded, true);
+    assert.match(
+      badHeaders.stdout,
+      /##vso\[task\.issue type=warning;[^\]]*\]Pipeline trace off for this task: OTEL_EXPORTER_OTLP_HEADERS: pair 1 is not name=value/,
+    );
+    assertNoSecretLeak(badHeaders.stdout, ['authorization=Bearer%ZZsecret-hdr-77']);
+    assert.doesNotMatch(badHeaders.stdout, /\n\s+at .*\.js:\d+/, 'no stack trace');
+    const withCredentials = await runL0({
+      task: 'deploy-observability',
+      inputs: { action: 'render' },
+      variables: { ...variables('7a0e0000-0000-4000-8000-00000000000f', receiver), OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otel:pw-in-url-55@127.0.0.1:1' },
+    });
+    assert.equal(withCredentials.succeeded, true);
+    assert.match(
+      withCredentials.stdout,
+      /Pipeline trace off for this task: The OTLP endpoint 'https:\/\/127\.0\.0\.1:1\/v1\/traces' must be an http\(s\) URL without user:password@/,
+    );
+    assertNoSecretLeak(withCredentials.stdout, ['pw-in-url-55']);
+    assert.equal((await spans()).length, 0, 'nothing sent');
+  });
+
   describe('the run export (ExportPipelineTrace) from the Build API timeline', () => {
     let ado: FakeServer;
     const adoToken = 'ado-job-token-9f8e7d6c5b4a';
