@@ -4,6 +4,7 @@
  * elsewhere (pipeline variables, service connections) and is shown in a message or a log.
  */
 export function displayUrl(text: string): string {
+  if (!hasUserInfo(text)) return text;
   try {
     const url = new URL(text);
     url.username = '';

@@ -108,13 +108,14 @@ export async function argocdRegister(host: TaskHost, inputs: ArgoCdRegisterInput
   if (r.slack) host.setSecret(r.slack.token);
   if (r.smtp?.password) host.setSecret(r.smtp.password);
   // The Kubernetes client is evaluated only now, after the inputs passed: bad input fails fast.
-  const { kubeConfigFromInputs } = await import('../kube/kube-config');
+  const { assertReachable, clusterInput, kubeConfigFromInputs } = await import('../kube/kube-config');
   const { objectsApi, serverSideApply } = await import('../kube/server-side-apply');
   const { waitForRollout } = await import('../kube/wait-for-rollout');
   const { ApplicationClient } = await import('./application');
   const { installArgoCd, readInstallManifest } = await import('./install-argocd');
   const { waitForSync } = await import('./wait-for-sync');
   const config = kubeConfigFromInputs(host, inputs);
+  await assertReachable(config, clusterInput(inputs));
   const objects = objectsApi(config);
   const log = (line: string) => host.info(line);
   const timeoutMs = (inputs.timeoutMinutes ?? 10) * 60_000;

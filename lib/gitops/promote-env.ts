@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { ApplicationClient } from '../argocd/application';
 import { annotateDeployment } from '../grafana/annotate-deployment';
 import type { TaskHost } from '../pipeline/task-host';
 import { UserError } from '../user-error';
@@ -104,8 +105,19 @@ export async function promoteEnv(host: TaskHost, inputs: PromoteEnvInputs): Prom
     .map((a) => a.trim())
     .filter(Boolean);
   const image = inputs.image ? parseImageRef(inputs.image, "Input 'image'") : undefined;
+  const namespace = inputs.argocdNamespace ?? 'argocd';
+  const applications = apps.map((app) => fillPattern(inputs.applicationPattern ?? '{app}-{env}', app, inputs.targetEnvironment));
   // Verification and pull requests load their clients only when used: a plain push starts faster.
-  const cluster = inputs.verify && !inputs.dryRun ? (await import('../kube/kube-config')).kubeConfigFromInputs(host, inputs) : undefined;
+  let client: ApplicationClient | undefined;
+  if (inputs.verify && !inputs.dryRun) {
+    const kube = await import('../kube/kube-config');
+    const argocd = await import('../argocd/application');
+    const cluster = kube.kubeConfigFromInputs(host, inputs);
+    // Everything verification needs is checked while nothing has been pushed.
+    await kube.assertReachable(cluster, kube.clusterInput(inputs));
+    client = new argocd.ApplicationClient(cluster);
+    await argocd.assertApplicationsReadable(client, namespace, applications, kube.clusterInput(inputs));
+  }
 
   const temp = fs.mkdtempSync(path.join(host.getVariable('Agent.TempDirectory') || os.tmpdir(), 'promote-'));
   const author = { name: inputs.commitAuthorName, email: inputs.commitAuthorEmail };
@@ -156,7 +168,7 @@ export async function promoteEnv(host: TaskHost, inputs: PromoteEnvInputs): Prom
     // The branch's commit before the promotion landed: what a rollback returns the promoted files to.
     let before: string | undefined;
     if (pullRequest) {
-      if (!cluster) {
+      if (!client) {
         summarize(host, inputs, result, `pull request ${pullRequest.id} ${pullRequest.created ? 'opened' : 'updated'}`);
         return `Pull request ${pullRequest.id}: ${pullRequest.url}`;
       }
@@ -169,14 +181,10 @@ export async function promoteEnv(host: TaskHost, inputs: PromoteEnvInputs): Prom
       host.info(`Pull request ${pullRequest.id} completed as ${revision}.`);
     }
 
-    if (cluster) {
+    if (client) {
       host.progress(50, 'waiting for Argo CD');
-      const { ApplicationClient } = await import('../argocd/application');
       const { waitForSync } = await import('../argocd/wait-for-sync');
-      const client = new ApplicationClient(cluster);
       const timeoutMs = (inputs.timeoutMinutes ?? 10) * 60_000;
-      const namespace = inputs.argocdNamespace ?? 'argocd';
-      const applications = apps.map((app) => fillPattern(inputs.applicationPattern ?? '{app}-{env}', app, inputs.targetEnvironment));
       const failures: string[] = [];
       for (const name of applications) {
         const outcome = await host.group(`Wait for Argo CD ${name}`, () =>
@@ -229,7 +237,7 @@ export async function promoteEnv(host: TaskHost, inputs: PromoteEnvInputs): Prom
         text: `Promoted ${result.apps.map((a) => `${a.app} ${a.previous} → ${a.promoted}`).join(', ')} (${result.commitSha.slice(0, 12)})`,
       }).catch((error: Error) => host.warning(`Grafana annotation not written: ${error.message}`));
     }
-    summarize(host, inputs, result, cluster ? 'synced and Healthy' : 'pushed (not verified)');
+    summarize(host, inputs, result, client ? 'synced and Healthy' : 'pushed (not verified)');
     return `Promoted ${apps.join(', ')} to ${inputs.targetEnvironment} in ${result.commitSha.slice(0, 12)}.`;
   } finally {
     fs.rmSync(temp, { recursive: true, force: true });

@@ -1,4 +1,5 @@
 import * as k8s from '@kubernetes/client-node';
+import { displayUrl } from '../display-url';
 import { UserError } from '../user-error';
 import { MiB, readTextFile } from '../read-text-file';
 import type { ServiceEndpoint, TaskHost } from '../pipeline/task-host';
@@ -65,6 +66,33 @@ function refuseShellAuthProviders(config: k8s.KubeConfig): void {
           `convert it to an exec plugin (kubelogin convert-kubeconfig for AKS), or use clusterAccess serviceConnection.`,
       );
   }
+}
+
+/** The input that names the cluster: where an unreachable or refusing cluster is reported. */
+export function clusterInput(inputs: { clusterAccess?: string }): string {
+  return inputs.clusterAccess === 'serviceConnection' ? 'kubernetesServiceConnection' : 'kubeconfig';
+}
+
+/**
+ * Fails before anything is changed when the cluster does not answer (wrong address, plain HTTP to
+ * a TLS port, bad certificate, expired credentials): the error names the input and the server.
+ */
+export async function assertReachable(config: k8s.KubeConfig, input: string): Promise<void> {
+  const server = displayUrl(config.getCurrentCluster()?.server ?? '');
+  await config
+    .makeApiClient(k8s.VersionApi)
+    .getCode()
+    .catch((error: Error & { code?: number }) => {
+      const why = error.code === 401 || error.code === 403 ? `HTTP ${error.code}: the credentials are not accepted` : causeOf(error);
+      throw new UserError(`Input '${input}': the cluster at ${server} cannot be reached (${why}); nothing was changed.`);
+    });
+}
+
+/** What a failed request's own error says, without client-node's wrapping ("Failed to fetch …"). */
+export function causeOf(error: unknown): string {
+  const { code, cause, message } = error as { code?: unknown; cause?: { code?: string; message?: string }; message?: string };
+  // node-fetch puts the system error code (ECONNREFUSED, CERT_HAS_EXPIRED) on the error, undici on its cause.
+  return (typeof code === 'string' ? code : undefined) ?? cause?.code ?? cause?.message ?? message ?? String(error);
 }
 
 /** The cluster access a task's inputs name: `clusterAccess`, `kubeconfig`, `kubernetesServiceConnection`. */

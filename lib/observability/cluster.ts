@@ -1,18 +1,7 @@
 import * as k8s from '@kubernetes/client-node';
-import { UserError } from '../user-error';
 import { grafanaUrl } from './components/grafana';
 import type { StackOptions } from './options';
 import { STACK_SECRET } from './workload';
-
-/** Fails before anything is applied when the kubeconfig points at a cluster that does not answer. */
-export async function assertReachable(config: k8s.KubeConfig, input: string): Promise<void> {
-  await config
-    .makeApiClient(k8s.VersionApi)
-    .getCode()
-    .catch((error: Error) => {
-      throw new UserError(`Input '${input}': the cluster at ${config.getCurrentCluster()?.server} cannot be reached: ${error.message}`);
-    });
-}
 
 /** The generated credentials an earlier apply stored (admin password, OTLP token), if any. */
 export async function existingCredentials(config: k8s.KubeConfig, namespace: string): Promise<{ grafanaAdminPassword?: string; otlpToken?: string }> {

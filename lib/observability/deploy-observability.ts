@@ -21,13 +21,13 @@ export async function deployObservability(host: TaskHost, inputs: DeployObservab
 
   // The Kubernetes client is evaluated only now, after the inputs passed: bad input fails fast.
   // (A dynamic import of the package itself would defeat tree shaking and double the bundle.)
-  const { kubeConfigFromInputs } = await import('../kube/kube-config');
+  const { assertReachable, clusterInput, kubeConfigFromInputs } = await import('../kube/kube-config');
   const { objectsApi } = await import('../kube/server-side-apply');
   const { waitForRollout } = await import('../kube/wait-for-rollout');
   const { applyStack, deleteStack } = await import('./apply-stack');
-  const { assertReachable, existingCredentials, otlpAgentsEndpoint, publicGrafanaUrl } = await import('./cluster');
+  const { existingCredentials, otlpAgentsEndpoint, publicGrafanaUrl } = await import('./cluster');
   const config = kubeConfigFromInputs(host, inputs);
-  await assertReachable(config, inputs.clusterAccess === 'serviceConnection' ? 'kubernetesServiceConnection' : 'kubeconfig');
+  await assertReachable(config, clusterInput(inputs));
   const objects = objectsApi(config);
 
   if (inputs.action === 'delete') {

@@ -122,7 +122,7 @@ describe('gitops-stack CLI (the bundled command)', () => {
       assert.equal(run.status, 1);
       assert.match(run.stderr, /release\.yml:\d+: .*extensionVisiblity/);
       const missing = cli('preview', '.azure-pipelines/release.yml', '--check', '--tasks', path.join(dir, 'none.json'));
-      assert.match(missing.stderr, /--tasks .*none\.json: no such file/);
+      assert.match(missing.stderr, /--tasks: '.*none\.json' cannot be read \(no such file\)/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -97,7 +97,7 @@ describe('ArgoCDRegister against the real control plane', function () {
     assert.deepEqual(prod.spec.syncPolicy.syncOptions, ['CreateNamespace=true', 'ServerSideApply=true']);
     assert.deepEqual(prod.metadata.finalizers, ['resources-finalizer.argocd.argoproj.io']);
     assert.equal(prod.metadata.annotations['notifications.argoproj.io/subscribe.on-sync-failed.slack'], 'prod-deployments');
-    assert.equal(prod.metadata.annotations['notifications.argoproj.io/subscribe.on-deployed.email'], 'release@example.com;oncall@example.com');
+    assert.equal(prod.metadata.annotations['notifications.argoproj.io/subscribe.on-deployed.email'], 'oncall@example.com;release@example.com');
     assert.equal(prod.status.health.status, 'Healthy', 'a sync was started for the manual app and it became Healthy');
     assert.equal(prod.status.sync.revision, repo.log('%H')[0]);
     const cm = await read('ConfigMap', 'argocd-notifications-cm', 'v1');

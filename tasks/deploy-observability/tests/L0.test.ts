@@ -7,7 +7,7 @@ import { uniqueName } from '../../../test/harness/unique-name';
 
 describe('DeployObservability L0 (the shipped bundle)', function () {
   this.timeout(120000);
-  const key = 'c3RvcmFnZS1hY2NvdW50LWtleQ==SUPERSECRET/+';
+  const key = 'c3RvcmFnZS1hY2NvdW50LWtleQSUPERSECRET/+==';
   const slack = 'https://hooks.slack.com/services/T0001/B0001/l0slacksecret';
 
   it('fails cleanly naming the first missing required input', async () => {

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { startArgoTestController } from '../../../test/cluster/argocd-test-controller';
@@ -326,6 +327,29 @@ describe('PromoteEnv L0 (the shipped bundle)', function () {
         assert.ok(run.stdout.includes(`Pull request 1 completed as ${merge}.`));
         assert.match(run.stdout, new RegExp(`synced ${merge.slice(0, 12)} \\(Synced\\), operation Succeeded.*health Healthy`));
       });
+    });
+
+    it('refuses before pushing when verification could not work: cluster unreachable, Application missing, pattern no name', async () => {
+      const before = repo.log('%H')[0];
+      const unreachable = path.join(path.dirname(kubeconfig), `${uniqueName('unreachable')}.kubeconfig`);
+      fs.writeFileSync(unreachable, fs.readFileSync(kubeconfig, 'utf8').replace(/server: \S+/, 'server: https://127.0.0.1:1'));
+      const cases: [Record<string, string>, RegExp][] = [
+        [
+          { kubeconfig: unreachable },
+          /^Input 'kubeconfig': the cluster at https:\/\/127\.0\.0\.1:1 cannot be reached \(ECONNREFUSED\); nothing was changed\.$/,
+        ],
+        [
+          { kubeconfig },
+          /^Argo CD Application 'sample-app-staging' not found in namespace '.*' \(inputs 'applicationPattern', 'argocdNamespace'\).*Nothing was pushed\.$/,
+        ],
+        [{ kubeconfig, applicationPattern: '{app}.-{env}' }, /^Input 'applicationPattern' gives 'sample-app\.-staging', which cannot be an Application name/],
+      ];
+      for (const [inputs, message] of cases) {
+        const run = await runL0({ task: 'promote-env', inputs: { ...base(), verify: 'true', argocdNamespace: namespace, ...inputs } });
+        assert.equal(run.failed, true, JSON.stringify(inputs));
+        assert.match(run.errorIssues[0], message);
+        assert.equal(repo.log('%H')[0], before, 'nothing pushed');
+      }
     });
 
     it('reverts a promotion whose sync Argo CD reports Failed, without waiting for the timeout', async () => {
