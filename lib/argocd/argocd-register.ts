@@ -56,7 +56,7 @@ function credentials(host: TaskHost, inputs: ArgoCdRegisterInputs): Registration
 }
 
 /** Checks what task.json cannot: rules across inputs. Nothing has been applied yet. */
-function registration(host: TaskHost, inputs: ArgoCdRegisterInputs): Registration {
+export function registration(host: TaskHost, inputs: ArgoCdRegisterInputs): Registration {
   const environments = parseEnvironments(inputs.environments, inputs.appName);
   const problems: string[] = [];
   const ssh = /^(ssh:\/\/|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:)/.test(inputs.configRepoUrl);
