@@ -91,7 +91,8 @@ function formatScalar(value: string, type: Scalar['type']): string {
 /** Whether `value` written plain (unquoted) reads back as the same string. */
 function plainReadsAs(value: string): boolean {
   try {
-    return parse(value) === value && !/[#:]\s|\s$|^\s/.test(value);
+    // Silent: a value such as '!!js/function x' is simply not plain; the yaml library would warn on the console.
+    return parse(value, { logLevel: 'silent' }) === value && !/[#:]\s|\s$|^\s/.test(value);
   } catch {
     return false;
   }
