@@ -18,7 +18,8 @@ export interface YamlDocument {
  */
 export function parseYaml(text: string, file: string, options: { schema?: 'core' | 'failsafe' } = {}): YamlDocument {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, schema: options.schema ?? 'core' });
+  // Warnings (an unknown tag such as !!js/function) are problems here, reported with the rest, never printed to the console.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, schema: options.schema ?? 'core', logLevel: 'silent' });
   const position = (offset: number) => {
     const { line, col } = lineCounter.linePos(offset);
     return `${file}:${line}:${col}`;
@@ -26,7 +27,7 @@ export function parseYaml(text: string, file: string, options: { schema?: 'core'
   const offset = (node: unknown) => (node as Node | null)?.range?.[0] ?? 0;
   const at = (node: unknown) => position(offset(node));
   const lineOf = (node: unknown) => ((node as Node | null)?.range ? lineCounter.linePos(offset(node)).line : 0);
-  const problems = doc.errors.map((e) => `${position(e.pos[0])}: ${e.message.split('\n')[0]}`);
+  const problems = [...doc.errors, ...doc.warnings].map((e) => `${position(e.pos[0])}: ${e.message.split('\n')[0]}`);
   if (problems.length === 0) problems.push(...structureProblems(doc.contents, at));
   if (problems.length > 0) throw new UserError(problems.slice(0, 20).join('\n'));
   return { doc, at, lineOf };

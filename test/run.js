@@ -35,6 +35,11 @@ function prepareAndSpawn() {
   }
   // The integration tests' control plane: built from Go modules once, then cached (test/cluster/build).
   const clusterBin = execFileSync('bash', [path.join(root, 'test', 'cluster', 'build')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  // Argo CD's notification engine, for the notification tests (test/notifications): built once, cached.
+  const notificationsChecker = execFileSync('bash', [path.join(root, 'test', 'notifications', 'build')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
   const caDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-stack-ca-'));
   const { createTestCa } = require(path.join(root, 'out', 'test', 'harness', 'test-ca.js'));
   const ca = createTestCa(caDir);
@@ -49,6 +54,7 @@ function prepareAndSpawn() {
       NODE_EXTRA_CA_CERTS: ca.caFile,
       GIT_SSL_CAINFO: ca.caFile,
       KUBEBUILDER_ASSETS: clusterBin,
+      NOTIFICATIONS_CHECKER: notificationsChecker,
     },
   });
   fs.rmSync(caDir, { recursive: true, force: true });

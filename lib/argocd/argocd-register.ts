@@ -38,6 +38,7 @@ export interface ArgoCdRegisterInputs {
   smtpPassword?: string;
   smtpFrom?: string;
   notificationTriggers: string;
+  argocdUrl?: string;
   syncAndWait: boolean;
   timeoutMinutes?: number;
 }
@@ -84,6 +85,7 @@ export function registration(host: TaskHost, inputs: ArgoCdRegisterInputs): Regi
     smtp: inputs.smtpHost
       ? { host: inputs.smtpHost, port: inputs.smtpPort ?? 587, username: inputs.smtpUsername, password: inputs.smtpPassword, from: inputs.smtpFrom! }
       : undefined,
+    argocdUrl: inputs.argocdUrl,
   };
 }
 
@@ -129,7 +131,10 @@ export async function argocdRegister(host: TaskHost, inputs: ArgoCdRegisterInput
     });
   }
 
-  const rendered = renderRegistration(r);
+  // Argo CD's own URL (argocd-cm `url`) is where notifications link when no argocdUrl is given.
+  const argocdCm = await objects.read({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'argocd-cm', namespace: r.namespace } }).catch(() => undefined);
+  const argocdUrl = r.argocdUrl ?? (argocdCm as { data?: Record<string, string> } | undefined)?.data?.url;
+  const rendered = renderRegistration({ ...r, argocdUrl });
   await host.group('Register with Argo CD', async () => {
     // All objects pass the API server's validation (CRD schemas included) before any is applied.
     await serverSideApply(objects, rendered, { dryRun: true });
@@ -160,8 +165,6 @@ export async function argocdRegister(host: TaskHost, inputs: ArgoCdRegisterInput
 
   const names = r.environments.map((e) => applicationName(r.app, e.name));
   host.setOutput('applications', names.join(','));
-  const argocdCm = await objects.read({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'argocd-cm', namespace: r.namespace } }).catch(() => undefined);
-  const argocdUrl = (argocdCm as { data?: Record<string, string> } | undefined)?.data?.url;
   if (argocdUrl) host.setOutput('argocdUrl', argocdUrl);
 
   const health: Record<string, string> = {};

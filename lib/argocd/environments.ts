@@ -1,5 +1,5 @@
-import { parse } from 'yaml';
 import { UserError } from '../user-error';
+import { parseYaml, toPlain } from '../yaml-document';
 import { fillPattern } from '../gitops/path-pattern';
 
 /** One environment Argo CD deploys: the Application `<app>-<name>`. */
@@ -22,12 +22,8 @@ const EMAIL = /^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9]
  * stay inside the repository, a known sync policy, well-formed channels and addresses.
  */
 export function parseEnvironments(text: string, app: string): ArgoEnvironment[] {
-  let raw: unknown;
-  try {
-    raw = parse(text);
-  } catch (error) {
-    throw new UserError(`Input 'environments' is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
-  }
+  // Linear-time checks (duplicate keys, depth), alias limits and positions, as for every YAML we read.
+  const raw = toPlain(parseYaml(text, "Input 'environments'"), "Input 'environments'");
   if (!Array.isArray(raw) || raw.length === 0)
     throw new UserError("Input 'environments' must be a YAML list with at least one environment (name, path, namespace, sync, slack, email).");
   const problems: string[] = [];

@@ -17,6 +17,9 @@ const CLUSTER_SCOPED = new Set([
   'PersistentVolume',
 ]);
 
+/** The ConfigMap and Secret of Argo CD's notifications: written by the registration, not the install. */
+const NOTIFICATION_SETTINGS = new Set(['argocd-notifications-cm', 'argocd-notifications-secret']);
+
 /** Argo CD's install manifest: a local file (air-gapped agents), or the release's at the pinned version. */
 export async function readInstallManifest(version: string, file?: string): Promise<string> {
   if (file) {
@@ -40,7 +43,10 @@ export async function readInstallManifest(version: string, file?: string): Promi
 export async function installArgoCd(objects: k8s.KubernetesObjectApi, namespace: string, manifest: string): Promise<AppliedObject[]> {
   const docs = parseAllDocuments(manifest)
     .map((d) => d.toJS() as k8s.KubernetesObject | null)
-    .filter((d): d is k8s.KubernetesObject => !!d?.kind);
+    .filter((d): d is k8s.KubernetesObject => !!d?.kind)
+    // The registration owns the notification settings: Argo CD's empty ones, applied under the same
+    // field manager, would remove them on every rerun (and for good if the registration then failed).
+    .filter((d) => !(NOTIFICATION_SETTINGS.has(d.metadata?.name ?? '') && (d.kind === 'ConfigMap' || d.kind === 'Secret')));
   if (!docs.some((d) => d.kind === 'Deployment' || d.kind === 'StatefulSet'))
     throw new UserError('The Argo CD install manifest holds no Deployment or StatefulSet: is it the right file?');
   for (const doc of docs) {

@@ -16,6 +16,8 @@ export interface Registration {
   triggers: Trigger[];
   slack?: { token: string };
   smtp?: { host: string; port: number; username?: string; password?: string; from: string };
+  /** Where people open Argo CD: every notification links to its Application there. */
+  argocdUrl?: string;
 }
 
 export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'gitops-stack' };
@@ -95,26 +97,79 @@ export function renderRegistration(r: Registration): KubernetesObject[] {
   return objects;
 }
 
-const TEMPLATES: Record<Trigger, { template: string; when: string; title: string; color: string }> = {
+/** A field of the Application, or `fallback` when it (or anything above it) is absent: never `<no value>`. */
+const field = (path: string, fallback: string) =>
+  `(dig ${path
+    .split('.')
+    .map((p) => `"${p}"`)
+    .join(' ')} "${fallback}" .app)`;
+const REVISION = `(${field('status.operationState.syncResult.revision', '')} | default ${field('status.sync.revision', 'unknown')} | trunc 12)`;
+const LINK = '{{ if .context.argocdUrl }}\n{{ .context.argocdUrl }}/applications/{{ .app.metadata.namespace }}/{{ .app.metadata.name }}{{ end }}';
+
+/**
+ * What each trigger sends, and when, as Argo CD's notification catalog does it
+ * (notifications_catalog/triggers): `oncePer` names what one message is about, so a commit to the
+ * shared config repo that a manual environment has not synced yet is not "deployed", a second
+ * failed operation is reported even when no Running phase was seen in between, and a flapping app
+ * is "degraded" once per revision.
+ */
+const TRIGGERS: Record<Trigger, { template: string; when: string; oncePer: string; title: string; color: string; text: string }> = {
   'on-deployed': {
     template: 'app-deployed',
-    when: "app.status.operationState != nil and app.status.operationState.phase in ['Succeeded'] and app.status.health.status == 'Healthy'",
+    // The catalog's condition: the sync succeeded, the app is Healthy, and it became Healthy with this sync.
+    when:
+      "app.status.operationState != nil and app.status.operationState.phase in ['Succeeded'] and app.status.health.status == 'Healthy' and " +
+      '(!time.Parse(app.status.health.lastTransitionTime).Add(1 * time.Minute).Before(time.Parse(app.status.operationState.finishedAt)) or ' +
+      'time.Parse(app.status.health.lastTransitionTime).Before(time.Parse(app.status.operationState.startedAt)))',
+    oncePer: 'app.status.operationState?.syncResult?.revision',
     title: 'deployed',
     color: '#18be52',
+    text: `{{ .app.metadata.name }} is deployed: revision {{ ${REVISION} }} is synced and Healthy.`,
   },
   'on-sync-failed': {
     template: 'app-sync-failed',
     when: "app.status.operationState != nil and app.status.operationState.phase in ['Error', 'Failed']",
+    // Once per sync operation: each operation has its own start time.
+    oncePer: 'app.status.operationState?.startedAt',
     title: 'failed to sync',
     color: '#E96D76',
+    text:
+      `{{ .app.metadata.name }} failed to sync revision {{ ${REVISION} }}: the operation ended {{ ${field('status.operationState.phase', 'Failed')} }} ` +
+      `at {{ ${field('status.operationState.finishedAt', 'an unknown time')} }}: {{ ${field('status.operationState.message', 'no reason given')} }}`,
   },
-  'on-health-degraded': { template: 'app-health-degraded', when: "app.status.health.status == 'Degraded'", title: 'is degraded', color: '#f4c030' },
+  'on-health-degraded': {
+    template: 'app-health-degraded',
+    when: "app.status.health.status == 'Degraded'",
+    oncePer: 'app.status.sync?.revision',
+    title: 'is degraded',
+    color: '#f4c030',
+    text: `{{ .app.metadata.name }} is Degraded at revision {{ ${REVISION} }}: {{ ${field('status.health.message', 'no message')} }}`,
+  },
 };
+
+/** The Slack attachment of a template, built and encoded to JSON by the template itself (sprig's toJson): valid JSON whatever the values. */
+function slackAttachments(t: (typeof TRIGGERS)[Trigger]): string {
+  const fields = [
+    `(dict "title" "Sync status" "value" ${field('status.sync.status', 'Unknown')} "short" true)`,
+    `(dict "title" "Health" "value" ${field('status.health.status', 'Unknown')} "short" true)`,
+    `(dict "title" "Revision" "value" ${REVISION} "short" true)`,
+    ...(t.template === 'app-deployed'
+      ? []
+      : [
+          `(dict "title" "Reason" "value" ${field(t.template === 'app-sync-failed' ? 'status.operationState.message' : 'status.health.message', '')} "short" false)`,
+        ]),
+  ];
+  const link =
+    '(ternary (printf "%s/applications/%s/%s" .context.argocdUrl .app.metadata.namespace .app.metadata.name) "" (ne (.context.argocdUrl | default "") ""))';
+  return `{{ toJson (list (dict "title" .app.metadata.name "title_link" ${link} "color" "${t.color}" "fields" (list ${fields.join(' ')}))) }}`;
+}
 
 function renderNotifications(r: Registration): KubernetesObject[] {
   // Each value is YAML that the notifications engine parses: serialized from typed values, so no
   // input (an SMTP host with a line break, a quote in a name) can add a key of its own.
   const data: Record<string, string> = {};
+  // Template variables (`.context`): the Argo CD URL every message links to.
+  if (r.argocdUrl) data.context = stringify({ argocdUrl: r.argocdUrl.replace(/\/+$/, '') });
   if (r.slack) data['service.slack'] = stringify({ token: '$slack-token' });
   if (r.smtp) {
     data['service.email'] = stringify({
@@ -126,26 +181,13 @@ function renderNotifications(r: Registration): KubernetesObject[] {
     });
   }
   for (const trigger of r.triggers) {
-    const t = TEMPLATES[trigger];
-    const attachments = [
-      {
-        title: '{{.app.metadata.name}}',
-        color: t.color,
-        fields: [
-          { title: 'Sync status', value: '{{.app.status.sync.status}}', short: true },
-          { title: 'Health', value: '{{.app.status.health.status}}', short: true },
-          { title: 'Revision', value: '{{.app.status.sync.revision}}', short: false },
-        ],
-      },
-    ];
+    const t = TRIGGERS[trigger];
     data[`template.${t.template}`] = stringify({
-      message: `Application {{.app.metadata.name}} ${t.title} at revision {{.app.status.sync.revision}}.`,
-      email: { subject: `{{.app.metadata.name}} ${t.title}` },
-      slack: { attachments: JSON.stringify(attachments) },
+      message: `${t.text}${LINK}`,
+      email: { subject: `{{ .app.metadata.name }} ${t.title}` },
+      slack: { attachments: slackAttachments(t) },
     });
-    data[`trigger.${trigger}`] = stringify([
-      { when: t.when, send: [t.template], ...(trigger === 'on-deployed' ? { oncePer: 'app.status.sync.revision' } : {}) },
-    ]);
+    data[`trigger.${trigger}`] = stringify([{ when: t.when, oncePer: t.oncePer, send: [t.template] }]);
   }
   const objects: KubernetesObject[] = [
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'argocd-notifications-cm', namespace: r.namespace }, data } as KubernetesObject,

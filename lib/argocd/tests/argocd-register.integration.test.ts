@@ -13,6 +13,7 @@ import { ENVIRONMENTS } from './render-registration.test';
 import { ConsoleHost } from '../../pipeline/console-host';
 import { UserError } from '../../user-error';
 import { argocdRegister, type ArgoCdRegisterInputs } from '../argocd-register';
+import { installArgoCd } from '../install-argocd';
 
 describe('ArgoCDRegister against the real control plane', function () {
   this.timeout(120000);
@@ -102,7 +103,7 @@ describe('ArgoCDRegister against the real control plane', function () {
     assert.equal(prod.status.sync.revision, repo.log('%H')[0]);
     const cm = await read('ConfigMap', 'argocd-notifications-cm', 'v1');
     assert.match(cm.data['service.slack'], /token: \$slack-token/);
-    assert.match(cm.data['trigger.on-deployed'], /oncePer: app\.status\.sync\.revision/);
+    assert.match(cm.data['trigger.on-deployed'], /oncePer: app\.status\.operationState\?\.syncResult\?\.revision/);
     const notifications = await read('Secret', 'argocd-notifications-secret', 'v1');
     assert.equal(Buffer.from(notifications.data['slack-token'], 'base64').toString(), 'xoxb-slack-bot-token-42');
     assert.ok(!logs.join('\n').includes('xoxb-slack-bot-token-42') && !logs.join('\n').includes('repo-token-0123456789'));
@@ -207,5 +208,19 @@ describe('ArgoCDRegister against the real control plane', function () {
       metadata: { name: 'argocd-application-controller', namespace: installNs },
     })) as k8s.V1StatefulSet;
     assert.equal(sts.status?.readyReplicas, 1);
+    // A rerun installs first: the notification settings the registration wrote must survive that step.
+    await installArgoCd(objects, installNs, fs.readFileSync(file, 'utf8'));
+    const cm = (await objects.read({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'argocd-notifications-cm', namespace: installNs },
+    })) as k8s.V1ConfigMap;
+    assert.ok(cm.data?.['service.slack'] && cm.data['trigger.on-deployed'], `notification settings kept: ${Object.keys(cm.data ?? {})}`);
+    const secret = (await objects.read({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'argocd-notifications-secret', namespace: installNs },
+    })) as k8s.V1Secret;
+    assert.ok(secret.data?.['slack-token'], 'the Slack token kept');
   });
 });

@@ -73,6 +73,7 @@ describe('argocd-notifications-cm is serialized, not concatenated', () => {
       assert.equal(typeof rule.when, 'string', trigger);
     }
     const template = parse(cm.data['template.app-deployed']);
-    assert.equal(JSON.parse(template.slack.attachments)[0].fields.length, 3, 'Slack attachments are valid JSON');
+    // Encoded by the template itself (its output is checked through the real engine in notifications-engine.integration.test.ts).
+    assert.match(template.slack.attachments, /^\{\{ toJson \(list \(dict /);
   });
 });
