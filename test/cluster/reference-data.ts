@@ -41,3 +41,18 @@ export function argoCdCrdFiles(): string[] {
   }
   return ARGO_CD_CRDS.map((f) => path.join(cache, f));
 }
+
+/**
+ * The configuration key tree of a pinned Loki, Tempo or Pyroscope release (format: the README of
+ * observability-reference/). These come from the shared reference data only: they are facts
+ * extracted from each release's reference, with no public file to download instead.
+ */
+export function observabilityKeyTree(component: string, version: string): unknown {
+  const data = referenceDataDir();
+  const file = data && path.join(data, 'observability-reference', `${component}-v${version}.keys.json`);
+  if (!file || !fs.existsSync(file))
+    throw new Error(
+      `No key tree for ${component} ${version} in the reference data (observability-reference/${component}-v${version}.keys.json): a version bump needs its tree.`,
+    );
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}

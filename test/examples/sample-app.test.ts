@@ -4,6 +4,10 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { REPO_ROOT } from '../harness/run-l0';
+import { parse as parseYaml } from 'yaml';
+import { stackOptions } from '../../lib/observability/options';
+import { renderStack } from '../../lib/observability/render-stack';
+import { baseInputs } from '../../lib/observability/tests/render-stack.test';
 import { type SampleApp, startSampleApp } from './sample-app-process';
 
 type Json = any;
@@ -260,8 +264,13 @@ describe('sample app: telemetry', function () {
           const body = i.body[0] === 0x1f && i.body[1] === 0x8b ? zlib.gunzipSync(i.body) : i.body;
           const profile = Profile.decode(body);
           const strings = profile.stringTable.strings as string[];
+          // Pyroscope's profile type id: <name>:<sample type>:<unit>:<period type>:<unit>, the name being
+          // what Pyroscope calls a Node.js profile by its period type (wall time: wall; heap: memory).
+          const period = `${strings[Number(profile.periodType.type)]}:${strings[Number(profile.periodType.unit)]}`;
+          const name = { 'wall:nanoseconds': 'wall', 'inuse_space:bytes': 'memory' }[period] ?? period;
           return {
             url: i.url,
+            ids: profile.sampleType.map((t: Json) => `${name}:${strings[Number(t.type)]}:${strings[Number(t.unit)]}:${period}`) as string[],
             types: profile.sampleType.map((t: Json) => strings[Number(t.type)]),
             spanIds: new Set<string>(
               profile.sample.flatMap((sample: Json) =>
@@ -273,6 +282,11 @@ describe('sample app: telemetry', function () {
       const cpu = await eventually('a CPU profile with span labels', () => decoded().find((p) => p.types.includes('cpu') && p.spanIds.size > 0));
       assert.match(cpu.url, /^\/ingest\?format=pprof&.*name=sample-app\{/);
       await eventually('a heap profile', () => decoded().find((p) => p.types.includes('inuse_space')));
+      // Every profile type the dashboards and the trace-to-profile link ask for is one this SDK pushes.
+      const pushed = new Set(decoded().flatMap((p) => p.ids));
+      const asked = renderedProfileTypeIds();
+      assert.ok(asked.length >= 3, asked.join(', '));
+      for (const id of asked) assert.ok(pushed.has(id), `${id} is asked for, but the SDK pushes only ${[...pushed].join(', ')}`);
       const roots = await eventually('root spans', () => (receiver.spans.length ? receiver.spans.filter((sp) => !sp.parentSpanId) : undefined));
       for (const root of roots) assert.equal(attribute(root, 'pyroscope.profile.id'), root.spanId);
       assert.ok([...cpu.spanIds].every((id) => /^[0-9a-f]{16}$/.test(id)));
@@ -306,3 +320,23 @@ describe('sample app: telemetry', function () {
     }
   });
 });
+
+/** The profile type ids the rendered Grafana asks Pyroscope for: dashboard panels and the Tempo datasource's profile link. */
+function renderedProfileTypeIds(): string[] {
+  const objects = renderStack(stackOptions(baseInputs()));
+  const ids: string[] = [];
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(walk);
+    else if (value && typeof value === 'object')
+      for (const [key, item] of Object.entries(value)) {
+        if (key === 'profileTypeId' && typeof item === 'string') ids.push(item);
+        walk(item);
+      }
+  };
+  for (const object of objects)
+    for (const [file, text] of Object.entries(((object as { data?: Record<string, string> }).data ?? {}) as Record<string, string>)) {
+      if (file.endsWith('.json')) walk(JSON.parse(text));
+      if (file === 'datasources.yaml') walk(parseYaml(text));
+    }
+  return ids;
+}

@@ -145,7 +145,9 @@ export function alertingProvisioning(o: StackOptions): Record<string, unknown> {
               for: r.for,
               noDataState: 'OK',
               execErrState: 'Error',
-              labels: { severity: r.severity, environment: '{{ $labels.deployment_environment_name }}' },
+              // Grafana expands environment variables in provisioned rule labels: `$$` is its escape for `$`,
+              // so Grafana reads the template {{ $labels.deployment_environment_name }} (annotations are not expanded).
+              labels: { severity: r.severity, environment: '{{ $$labels.deployment_environment_name }}' },
               annotations: { summary: r.summary, __dashboardUid__: r.dashboardUid },
               isPaused: false,
             })),

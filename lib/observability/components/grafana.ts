@@ -88,13 +88,14 @@ export function datasources(o: StackOptions): Record<string, unknown> {
               }
             : {}),
           ...(has('pyroscope')
-            ? { tracesToProfiles: { datasourceUid: 'pyroscope', profileTypeId: 'process_cpu:cpu:nanoseconds:cpu:nanoseconds', tags: serviceTag } }
+            ? { tracesToProfiles: { datasourceUid: 'pyroscope', profileTypeId: 'wall:cpu:nanoseconds:wall:nanoseconds', tags: serviceTag } }
             : {}),
           ...(has('prometheus')
             ? {
                 tracesToMetrics: {
                   datasourceUid: 'prometheus',
-                  tags: serviceTag,
+                  // Tempo's span metrics name the service `service` (not service_name, as Alloy labels logs).
+                  tags: [{ key: 'service.name', value: 'service' }],
                   queries: [{ name: 'Request rate', query: 'sum(rate(traces_spanmetrics_calls_total{$$__tags}[5m]))' }],
                 },
                 serviceMap: { datasourceUid: 'prometheus' },

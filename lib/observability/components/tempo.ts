@@ -5,7 +5,8 @@ import { azureKeyEnv, configMap, type K8sObject, statefulWorkload } from '../wor
 /**
  * Tempo 3's own config in monolithic mode (no ingester or compactor blocks any
  * more), OTLP receivers on all interfaces (Tempo binds to localhost by default),
- * and retention in the new overrides format.
+ * and retention in the new overrides format. Every key is checked against Tempo 3.0's
+ * key tree (lib/observability/tests/config-keys.test.ts): Tempo refuses unknown keys at start-up.
  */
 export function tempoConfig(o: StackOptions): Record<string, unknown> {
   return {
@@ -30,12 +31,13 @@ export function tempoConfig(o: StackOptions): Record<string, unknown> {
         path: '/var/tempo/generator/wal',
         remote_write: o.components.has('prometheus') ? [{ url: 'http://prometheus:9090/api/v1/write', send_exemplars: true }] : [],
       },
-      traces_storage: { path: '/var/tempo/generator/traces' },
     },
     overrides: {
       defaults: {
         compaction: { block_retention: `${o.retentionDays * 24}h` },
-        metrics_generator: { processors: o.components.has('prometheus') ? ['service-graphs', 'span-metrics', 'local-blocks'] : ['local-blocks'] },
+        // Tempo 3.0 removed the local-blocks processor (and metrics_generator.traces_storage with it):
+        // span metrics and the service graph are written to Prometheus, so without it there is nothing to generate.
+        metrics_generator: { processors: o.components.has('prometheus') ? ['service-graphs', 'span-metrics'] : [] },
       },
     },
     usage_report: { reporting_enabled: false },
