@@ -87,5 +87,11 @@ function stackSecrets(host: TaskHost, inputs: DeployObservabilityInputs, existin
   const grafanaAdminPassword = inputs.grafanaAdminPassword || existing.grafanaAdminPassword || randomBytes(24).toString('base64url');
   const otlpToken = inputs.otlpExposure !== 'none' ? inputs.otlpToken || existing.otlpToken || randomBytes(32).toString('hex') : undefined;
   for (const value of [grafanaAdminPassword, otlpToken]) if (value) host.setSecret(value);
-  return { grafanaAdminPassword, storageAccountKey: inputs.storageAccountKey, slackWebhookUrl: inputs.alertSlackWebhookUrl, otlpToken };
+  return {
+    grafanaAdminPassword,
+    storageAccountKey: inputs.storageAccountKey,
+    slackWebhookUrl: inputs.alertSlackWebhookUrl,
+    smtpPassword: inputs.smtpPassword,
+    otlpToken,
+  };
 }

@@ -32,6 +32,12 @@ export interface DeployObservabilityInputs {
   environments: string;
   alertEmailRecipients?: string;
   alertSlackWebhookUrl?: string;
+  smtpHost?: string;
+  smtpPort?: number;
+  smtpUsername?: string;
+  smtpPassword?: string;
+  smtpFrom?: string;
+  smtpStartTls?: 'MandatoryStartTLS' | 'OpportunisticStartTLS' | 'NoStartTLS';
   waitTimeoutMinutes: number;
 }
 
@@ -50,6 +56,8 @@ export interface StackOptions {
   environments: string[];
   /** Recipients per environment; '*' is every environment. */
   email: Record<string, string[]>;
+  /** The mail server Grafana sends alert e-mail through (the password is in StackSecrets). */
+  smtp?: { host: string; port: number; user?: string; from: string; startTls: 'MandatoryStartTLS' | 'OpportunisticStartTLS' | 'NoStartTLS'; password: boolean };
   slack: boolean;
 }
 
@@ -57,6 +65,7 @@ export interface StackSecrets {
   grafanaAdminPassword: string;
   storageAccountKey?: string;
   slackWebhookUrl?: string;
+  smtpPassword?: string;
   otlpToken?: string;
 }
 
@@ -85,6 +94,9 @@ export function stackOptions(inputs: DeployObservabilityInputs): StackOptions {
     (email[environment] ??= []).push(address);
   }
   for (const [environment, addresses] of Object.entries(email)) email[environment] = [...new Set(addresses)].sort();
+  if (Object.keys(email).length && !inputs.smtpHost)
+    problems.push("Input 'alertEmailRecipients' names recipients, but 'smtpHost' is empty: Grafana needs a mail server to send alert e-mail.");
+  if (inputs.smtpHost && !inputs.smtpFrom) problems.push("Input 'smtpFrom' is required with 'smtpHost'.");
   if (inputs.otlpExposure && inputs.otlpExposure !== 'none' && !components.has('alloy'))
     problems.push("Input 'otlpExposure': the OTLP endpoint for agents is Alloy's; add alloy to 'components'.");
   if (problems.length) throw new UserError(problems.join('\n'));
@@ -111,6 +123,16 @@ export function stackOptions(inputs: DeployObservabilityInputs): StackOptions {
     otlpAgents: inputs.otlpExposure && inputs.otlpExposure !== 'none' ? { exposure: inputs.otlpExposure, host: inputs.otlpIngressHost } : undefined,
     environments,
     email: Object.fromEntries(Object.entries(email).sort(([a], [b]) => a.localeCompare(b))),
+    smtp: inputs.smtpHost
+      ? {
+          host: inputs.smtpHost,
+          port: inputs.smtpPort ?? 587,
+          user: inputs.smtpUsername,
+          from: inputs.smtpFrom!,
+          startTls: inputs.smtpStartTls ?? 'MandatoryStartTLS',
+          password: Boolean(inputs.smtpPassword),
+        }
+      : undefined,
     slack: Boolean(inputs.alertSlackWebhookUrl),
   };
 }

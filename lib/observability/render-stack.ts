@@ -33,6 +33,7 @@ function stackSecret(o: StackOptions, secrets: StackSecrets | undefined): K8sObj
     'grafana-admin-password': o.components.has('grafana') ? value(secrets?.grafanaAdminPassword) : undefined,
     'azure-storage-key': o.storage.backend === 'azure-blob' ? value(secrets?.storageAccountKey) : undefined,
     'slack-webhook-url': o.slack ? value(secrets?.slackWebhookUrl) : undefined,
+    'smtp-password': o.smtp?.password ? value(secrets?.smtpPassword) : undefined,
     'otlp-token': o.otlpAgents ? value(secrets?.otlpToken) : undefined,
   };
   return {

@@ -79,6 +79,16 @@ export function stackSteps(stack: Stack): TaskStep[] {
       retentionDays: optional(observability.retentionDays),
       environments: stack.environments.map((e) => e.name).join(','),
       alertEmailRecipients: observability.alertEmailRecipients?.join(','),
+      // One mail server for the stack: Grafana's alert e-mail goes out the way Argo CD's does.
+      ...(observability.alertEmailRecipients?.length && stack.argocd?.smtp
+        ? {
+            smtpHost: stack.argocd.smtp.host,
+            smtpPort: optional(stack.argocd.smtp.port),
+            smtpUsername: stack.argocd.smtp.username,
+            smtpPassword: stack.argocd.smtp.passwordVariable ? `$(${stack.argocd.smtp.passwordVariable})` : undefined,
+            smtpFrom: stack.argocd.smtp.from,
+          }
+        : {}),
     }),
   });
 

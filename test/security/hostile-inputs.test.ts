@@ -112,6 +112,10 @@ const BASELINES: Record<string, Record<string, string>> = {
   'deploy-observability': {
     action: 'render',
     alertEmailRecipients: 'ops@example.com',
+    smtpHost: 'smtp.example.com',
+    smtpFrom: 'grafana@example.com',
+    smtpUsername: 'grafana',
+    smtpPassword: 'smtp-password-0123',
     alertSlackWebhookUrl: 'https://hooks.slack.com/services/T0/B0/secret0123',
   },
   'export-pipeline-trace': { otlpEndpoint: 'https://otlp.example.com', otlpHeaders: 'authorization=Bearer%20otlp-token-0123' },

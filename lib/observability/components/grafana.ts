@@ -168,6 +168,18 @@ export function grafana(o: StackOptions): K8sObject[] {
       { name: 'GF_SECURITY_ADMIN_USER', value: 'admin' },
       secretEnv('GF_SECURITY_ADMIN_PASSWORD', 'grafana-admin-password'),
       ...(o.slack ? [secretEnv('SLACK_WEBHOOK_URL', 'slack-webhook-url')] : []),
+      // Alert e-mail: Grafana's [smtp] settings from its environment, the password from the stack Secret.
+      ...(o.smtp
+        ? [
+            { name: 'GF_SMTP_ENABLED', value: 'true' },
+            { name: 'GF_SMTP_HOST', value: `${o.smtp.host}:${o.smtp.port}` },
+            ...(o.smtp.user ? [{ name: 'GF_SMTP_USER', value: o.smtp.user }] : []),
+            ...(o.smtp.password ? [secretEnv('GF_SMTP_PASSWORD', 'smtp-password')] : []),
+            { name: 'GF_SMTP_FROM_ADDRESS', value: o.smtp.from },
+            { name: 'GF_SMTP_FROM_NAME', value: 'GitOps Stack alerts' },
+            { name: 'GF_SMTP_STARTTLS_POLICY', value: o.smtp.startTls },
+          ]
+        : []),
       { name: 'GF_SERVER_ROOT_URL', value: grafanaUrl(o) },
       { name: 'GF_PATHS_PROVISIONING', value: '/etc/grafana/provisioning' },
       { name: 'GF_ANALYTICS_REPORTING_ENABLED', value: 'false' },

@@ -76,7 +76,15 @@ describe('DeployObservability against the real control plane', function () {
     ] as const;
     const agents = [{ otlpExposure: 'none' }, { otlpExposure: 'LoadBalancer' }, { otlpExposure: 'Ingress', otlpIngressHost: 'otlp.example.com' }] as const;
     const profiles = ['small', 'medium', 'large'] as const;
-    const alerts = [{}, { alertEmailRecipients: 'ops@example.com,prod:oncall@example.com', alertSlackWebhookUrl: secrets.slackWebhookUrl }];
+    const alerts = [
+      {},
+      {
+        alertEmailRecipients: 'ops@example.com,prod:oncall@example.com',
+        smtpHost: 'smtp.example.com',
+        smtpFrom: 'grafana@example.com',
+        alertSlackWebhookUrl: secrets.slackWebhookUrl,
+      },
+    ];
     // Every combination is rendered; identical objects (most of them) go to the API server once.
     const unique = new Map<string, ReturnType<typeof renderStack>[number]>();
     let combinations = 0;

@@ -57,7 +57,11 @@ function renderedQueries(): { where: string; datasource: string; query: string }
         found.push({ where: `${where}.tracesToMetrics`, datasource: 'prometheus', query: q.query });
     for (const [key, item] of Object.entries(node)) if (key !== 'tracesToMetrics') walk(`${where}.${key}`, item, uid);
   };
-  for (const object of renderStack(stackOptions(baseInputs({ components: COMPONENTS.join(','), alertEmailRecipients: 'ops@example.com' }))))
+  for (const object of renderStack(
+    stackOptions(
+      baseInputs({ components: COMPONENTS.join(','), alertEmailRecipients: 'ops@example.com', smtpHost: 'smtp.example.com', smtpFrom: 'grafana@example.com' }),
+    ),
+  ))
     for (const [file, text] of Object.entries(((object as { data?: Record<string, string> }).data ?? {}) as Record<string, string>)) {
       if (file.endsWith('.json')) walk(file, JSON.parse(text));
       else if (file === 'alerting.yaml' || file === 'datasources.yaml') walk(file, parse(file === 'datasources.yaml' ? provisioningExpanded(text) : text));
@@ -86,9 +90,9 @@ describe('every query of the rendered Grafana against the official Lezer grammar
   });
 
   it("alert rule labels survive Grafana's $ expansion: the environment route sees the label template", () => {
-    const alerting = renderStack(stackOptions(baseInputs({ alertEmailRecipients: 'prod:oncall@example.com' }))).find(
-      (o) => (o as { data?: Record<string, string> }).data?.['alerting.yaml'],
-    ) as { data: Record<string, string> };
+    const alerting = renderStack(
+      stackOptions(baseInputs({ alertEmailRecipients: 'prod:oncall@example.com', smtpHost: 'smtp.example.com', smtpFrom: 'grafana@example.com' })),
+    ).find((o) => (o as { data?: Record<string, string> }).data?.['alerting.yaml']) as { data: Record<string, string> };
     const rules = parse(alerting.data['alerting.yaml']).groups.flatMap((g: { rules: object[] }) => g.rules) as { labels: Record<string, string> }[];
     assert.ok(rules.length >= 4);
     for (const rule of rules) {

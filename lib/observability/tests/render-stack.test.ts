@@ -46,6 +46,8 @@ describe('observability render', () => {
       grafanaExposure: 'Ingress',
       grafanaIngressHost: 'grafana.example.com',
       alertEmailRecipients: 'ops@example.com,prod:oncall@example.com',
+      smtpHost: 'smtp.example.com',
+      smtpFrom: 'grafana@example.com',
       alertSlackWebhookUrl: secrets.slackWebhookUrl,
     });
     const first = toYaml(renderStack(stackOptions(inputs)));
@@ -58,6 +60,8 @@ describe('observability render', () => {
           ...inputs,
           environments: 'prod, dev,staging,dev',
           alertEmailRecipients: 'prod:oncall@example.com, ops@example.com,ops@example.com',
+          smtpHost: 'smtp.example.com',
+          smtpFrom: 'grafana@example.com',
         }),
       ),
     );
@@ -224,7 +228,12 @@ describe('observability render', () => {
 
   it('provisions the four alert rules with folder, uid, title and a condition that names a query, routed per environment', () => {
     const o = stackOptions(
-      baseInputs({ alertEmailRecipients: 'platform@example.com, prod:oncall@example.com', alertSlackWebhookUrl: secrets.slackWebhookUrl }),
+      baseInputs({
+        alertEmailRecipients: 'platform@example.com, prod:oncall@example.com',
+        smtpHost: 'smtp.example.com',
+        smtpFrom: 'grafana@example.com',
+        alertSlackWebhookUrl: secrets.slackWebhookUrl,
+      }),
     );
     const alerting = parse(configOf(renderStack(o), 'grafana-provisioning', 'alerting.yaml'));
     const [group] = alerting.groups;
@@ -267,8 +276,39 @@ describe('observability render', () => {
       (e: Error) => e instanceof UserError && /Input 'components': alloy needs at least one store/.test(e.message),
     );
     assert.throws(
-      () => stackOptions(baseInputs({ alertEmailRecipients: 'qa:qa@example.com' })),
+      () => stackOptions(baseInputs({ alertEmailRecipients: 'qa:qa@example.com', smtpHost: 'smtp.example.com', smtpFrom: 'grafana@example.com' })),
       /Input 'alertEmailRecipients': 'qa:qa@example.com' names environment 'qa', which is not in 'environments' \(dev, prod, staging\)/,
+    );
+  });
+});
+
+describe('alert e-mail through an SMTP server', () => {
+  it('gives Grafana the SMTP settings, the password only through the stack Secret; recipients without a server are refused', () => {
+    const options = stackOptions(
+      baseInputs({
+        alertEmailRecipients: 'ops@example.com',
+        smtpHost: 'smtp.example.com',
+        smtpPort: 465,
+        smtpUsername: 'grafana',
+        smtpPassword: 'Smtp-Pa55',
+        smtpFrom: 'grafana@example.com',
+      }),
+    );
+    const objects = renderStack(options, { grafanaAdminPassword: 'x', smtpPassword: 'Smtp-Pa55' });
+    const grafana = objects.find((o) => o.kind === 'StatefulSet' && o.metadata!.name === 'grafana') as {
+      spec: { template: { spec: { containers: { env: { name: string; value?: string; valueFrom?: unknown }[] }[] } } };
+    };
+    const env = Object.fromEntries(grafana.spec.template.spec.containers[0].env.map((e) => [e.name, e.value ?? e.valueFrom]));
+    assert.equal(env.GF_SMTP_ENABLED, 'true');
+    assert.equal(env.GF_SMTP_HOST, 'smtp.example.com:465');
+    assert.equal(env.GF_SMTP_USER, 'grafana');
+    assert.equal(env.GF_SMTP_FROM_ADDRESS, 'grafana@example.com');
+    assert.equal(env.GF_SMTP_STARTTLS_POLICY, 'MandatoryStartTLS');
+    assert.deepEqual(env.GF_SMTP_PASSWORD, { secretKeyRef: { name: 'observability-credentials', key: 'smtp-password' } });
+    assert.ok(!toYaml(renderStack(options)).includes('Smtp-Pa55'), 'the password is not in the printed render');
+    assert.throws(
+      () => stackOptions(baseInputs({ alertEmailRecipients: 'ops@example.com' })),
+      (e: Error) => e instanceof UserError && /Input 'alertEmailRecipients' names recipients, but 'smtpHost' is empty/.test(e.message),
     );
   });
 });
