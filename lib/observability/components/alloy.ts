@@ -116,6 +116,15 @@ discovery.relabel "cadvisor" {
     target_label  = "__metrics_path__"
     replacement   = "/api/v1/nodes/$1/proxy/metrics/cadvisor"
   }
+  // Every node is scraped through the API server's address: without the node's name its series would collide on one instance.
+  rule {
+    source_labels = ["__meta_kubernetes_node_name"]
+    target_label  = "node"
+  }
+  rule {
+    source_labels = ["__meta_kubernetes_node_name"]
+    target_label  = "instance"
+  }
 }
 
 prometheus.scrape "cadvisor" {
@@ -136,8 +145,19 @@ discovery.kubernetes "argocd_metrics" {
   }
 }
 
+// Only Argo CD's metrics ports (argocd-metrics, argocd-server-metrics, argocd-repo-server's metrics,
+// the notifications and ApplicationSet controllers' metrics), not its API, gRPC or Redis ports.
+discovery.relabel "argocd_metrics" {
+  targets = discovery.kubernetes.argocd_metrics.targets
+  rule {
+    source_labels = ["__meta_kubernetes_endpointslice_port_name"]
+    regex         = "metrics|http-metrics"
+    action        = "keep"
+  }
+}
+
 prometheus.scrape "argocd" {
-  targets    = discovery.kubernetes.argocd_metrics.targets
+  targets    = discovery.relabel.argocd_metrics.output
   forward_to = [prometheus.remote_write.default.receiver]
 }
 

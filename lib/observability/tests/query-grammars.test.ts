@@ -4,6 +4,7 @@ import { parser as traceql } from '@grafana/lezer-traceql';
 import { parser as promql } from '@prometheus-io/lezer-promql';
 import type { LRParser } from '@lezer/lr';
 import { parse } from 'yaml';
+import { DASHBOARDS } from '../components/grafana';
 import { COMPONENTS, stackOptions } from '../options';
 import { renderStack } from '../render-stack';
 import { baseInputs } from './render-stack.test';
@@ -99,6 +100,16 @@ describe('every query of the rendered Grafana against the official Lezer grammar
       // As Grafana reads them: expanded, with no environment variable of that name set.
       const labels = JSON.parse(provisioningExpanded(JSON.stringify(rule.labels)));
       assert.equal(labels.environment, '{{ $labels.deployment_environment_name }}');
+    }
+  });
+
+  it('every dashboard variable is used by a query, an annotation or another variable of its dashboard', () => {
+    for (const [file, dashboard] of Object.entries(DASHBOARDS) as [string, { templating?: { list: { name: string }[] } }][]) {
+      const text = JSON.stringify(dashboard);
+      for (const { name } of dashboard.templating?.list ?? []) {
+        const uses = text.split(new RegExp(`\\$\\{?${name}\\b`)).length - 1;
+        assert.ok(uses > 0, `${file}: variable '${name}' is offered but no query uses it`);
+      }
     }
   });
 });
