@@ -4,8 +4,9 @@ import { parser as traceql } from '@grafana/lezer-traceql';
 import { parser as promql } from '@prometheus-io/lezer-promql';
 import type { LRParser } from '@lezer/lr';
 import { parse } from 'yaml';
+import { interpolated, provisioningExpanded, renderedQueries } from '../../../test/harness/grafana-queries';
 import { DASHBOARDS } from '../components/grafana';
-import { COMPONENTS, stackOptions } from '../options';
+import { stackOptions } from '../options';
 import { renderStack } from '../render-stack';
 import { baseInputs } from './render-stack.test';
 
@@ -15,59 +16,11 @@ const GRAMMARS: Record<string, { language: string; parser: LRParser }> = {
   tempo: { language: 'TraceQL', parser: traceql },
 };
 
-/**
- * A query as Grafana sends it: dashboard variables and Grafana's own macros replaced by values
- * of their kind (Grafana interpolates them before the query reaches the datasource).
- */
-function interpolated(query: string): string {
-  return query
-    .replace(/\$__(rate_interval|interval|range)\b/g, '5m')
-    .replace(/\$__tags\b|\$\{__tags\}/g, 'service="sample-app"')
-    .replace(/\$\{(\w+)(:\w+)?\}|\$(\w+)/g, 'sample');
-}
-
-/**
- * A provisioning file as Grafana reads it: `$VAR` and `${VAR}` replaced by the environment variable
- * (empty here), `$$` by `$` (Grafana's documented escape).
- */
-export function provisioningExpanded(text: string, env: Record<string, string> = {}): string {
-  return text.replace(/\$\$|\$\{(\w+)\}|\$(\w+)/g, (match, braced?: string, plain?: string) => (match === '$$' ? '$' : (env[braced ?? plain ?? ''] ?? '')));
-}
-
 /** The positions where the official grammar finds no valid parse. */
 function syntaxErrors(parser: LRParser, query: string): number[] {
   const errors: number[] = [];
   parser.parse(query).iterate({ enter: (node) => void (node.type.isError && errors.push(node.from)) });
   return errors;
-}
-
-/** Every query the rendered Grafana holds, with the datasource it goes to: dashboard targets and variables, alert rules, datasource links. */
-function renderedQueries(): { where: string; datasource: string; query: string }[] {
-  const found: { where: string; datasource: string; query: string }[] = [];
-  const walk = (where: string, value: unknown, datasource?: string): void => {
-    if (Array.isArray(value)) return value.forEach((item, i) => walk(`${where}[${i}]`, item, datasource));
-    if (!value || typeof value !== 'object') return;
-    const node = value as Record<string, unknown>;
-    const uid = ((node.datasource as { uid?: string } | undefined)?.uid ?? node.datasourceUid ?? datasource) as string | undefined;
-    for (const key of ['expr', 'query'])
-      if (typeof node[key] === 'string' && uid && GRAMMARS[uid] && !/^label_values\(/.test(node[key] as string))
-        found.push({ where: `${where}.${key}`, datasource: uid, query: node[key] as string });
-    // The Tempo datasource's traces-to-metrics queries go to Prometheus.
-    if ((node.tracesToMetrics as { queries?: { query: string }[] } | undefined)?.queries)
-      for (const q of (node.tracesToMetrics as { queries: { query: string }[] }).queries)
-        found.push({ where: `${where}.tracesToMetrics`, datasource: 'prometheus', query: q.query });
-    for (const [key, item] of Object.entries(node)) if (key !== 'tracesToMetrics') walk(`${where}.${key}`, item, uid);
-  };
-  for (const object of renderStack(
-    stackOptions(
-      baseInputs({ components: COMPONENTS.join(','), alertEmailRecipients: 'ops@example.com', smtpHost: 'smtp.example.com', smtpFrom: 'grafana@example.com' }),
-    ),
-  ))
-    for (const [file, text] of Object.entries(((object as { data?: Record<string, string> }).data ?? {}) as Record<string, string>)) {
-      if (file.endsWith('.json')) walk(file, JSON.parse(text));
-      else if (file === 'alerting.yaml' || file === 'datasources.yaml') walk(file, parse(file === 'datasources.yaml' ? provisioningExpanded(text) : text));
-    }
-  return found;
 }
 
 describe('every query of the rendered Grafana against the official Lezer grammars', () => {
