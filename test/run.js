@@ -34,12 +34,12 @@ function prepareAndSpawn() {
     require(path.join(root, 'build', 'sample-app.js')).buildSampleApp();
   }
   // The integration tests' control plane: built from Go modules once, then cached (test/cluster/build).
-  const clusterBin = execFileSync('bash', [path.join(root, 'test', 'cluster', 'build')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
-  // Argo CD's notification engine, for the notification tests (test/notifications): built once, cached.
-  const notificationsChecker = execFileSync('bash', [path.join(root, 'test', 'notifications', 'build')], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  }).trim();
+  // Go builds the tests need, each once and then cached in ~/.cache/gitops-stack: the control plane
+  // (test/cluster), Argo CD's notification engine (test/notifications), prometheus and promtool (test/prometheus).
+  const built = (script) => execFileSync('bash', [path.join(root, 'test', script, 'build')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const clusterBin = built('cluster');
+  const notificationsChecker = built('notifications');
+  const prometheusBin = built('prometheus');
   const caDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-stack-ca-'));
   const { createTestCa } = require(path.join(root, 'out', 'test', 'harness', 'test-ca.js'));
   const ca = createTestCa(caDir);
@@ -55,6 +55,7 @@ function prepareAndSpawn() {
       GIT_SSL_CAINFO: ca.caFile,
       KUBEBUILDER_ASSETS: clusterBin,
       NOTIFICATIONS_CHECKER: notificationsChecker,
+      PROMETHEUS_BIN: prometheusBin,
     },
   });
   fs.rmSync(caDir, { recursive: true, force: true });
