@@ -53,4 +53,3 @@ export function renderedQueries(): { where: string; datasource: string; query: s
     }
   return found;
 }
-
