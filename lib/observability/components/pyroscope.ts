@@ -15,7 +15,9 @@ export function pyroscopeConfig(o: StackOptions): Record<string, unknown> {
             azure: { account_name: o.storage.accountName, account_key: '${AZURE_STORAGE_KEY}', container_name: o.storage.containers.profiles },
           }
         : { backend: 'filesystem', filesystem: { dir: '/data/shared' } },
-    metastore: { data_dir: '/data/metastore/data', raft: { dir: '/data/metastore/raft' } },
+    // New profiles go to v2 storage, whose retention the metastore's index cleanup enforces, and only
+    // when it runs: enabled here (Pyroscope 2.1's key tree has no other retention limit than this one).
+    metastore: { data_dir: '/data/metastore/data', raft: { dir: '/data/metastore/raft' }, index: { cleanup_interval: '1h' } },
     limits: { compactor_blocks_retention_period: `${o.retentionDays * 24}h` },
     analytics: { reporting_enabled: false },
     self_profiling: { disable_push: true },
