@@ -35,11 +35,13 @@ function prepareAndSpawn() {
   }
   // The integration tests' control plane: built from Go modules once, then cached (test/cluster/build).
   // Go builds the tests need, each once and then cached in ~/.cache/gitops-stack: the control plane
-  // (test/cluster), Argo CD's notification engine (test/notifications), prometheus and promtool (test/prometheus).
+  // (test/cluster), Argo CD's notification engine (test/notifications), prometheus and promtool (test/prometheus),
+  // Alloy's parser (test/alloy).
   const built = (script) => execFileSync('bash', [path.join(root, 'test', script, 'build')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
   const clusterBin = built('cluster');
   const notificationsChecker = built('notifications');
   const prometheusBin = built('prometheus');
+  const alloyChecker = built('alloy');
   const caDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-stack-ca-'));
   const { createTestCa } = require(path.join(root, 'out', 'test', 'harness', 'test-ca.js'));
   const ca = createTestCa(caDir);
@@ -56,6 +58,7 @@ function prepareAndSpawn() {
       KUBEBUILDER_ASSETS: clusterBin,
       NOTIFICATIONS_CHECKER: notificationsChecker,
       PROMETHEUS_BIN: prometheusBin,
+      ALLOY_CHECKER: alloyChecker,
     },
   });
   fs.rmSync(caDir, { recursive: true, force: true });
