@@ -66,3 +66,32 @@ describe('every query of the rendered Grafana against the official Lezer grammar
     }
   });
 });
+
+describe('Grafana provisioning cross-references', () => {
+  it('alert rules query provisioned datasources; every route and the root policy name a contact point; dashboards use provisioned datasources', () => {
+    const objects = renderStack(
+      stackOptions(
+        baseInputs({ alertEmailRecipients: 'ops@example.com,prod:oncall@example.com', smtpHost: 'smtp.example.com', smtpFrom: 'grafana@example.com' }),
+      ),
+    );
+    const files = Object.assign({}, ...objects.map((o) => (o as { data?: Record<string, string> }).data ?? {})) as Record<string, string>;
+    const datasources = new Set((parse(provisioningExpanded(files['datasources.yaml'])).datasources as { uid: string }[]).map((d) => d.uid));
+    const alerting = parse(files['alerting.yaml']);
+    const points = new Set((alerting.contactPoints as { name: string }[]).map((p) => p.name));
+    for (const group of alerting.groups as { folder: string; rules: { data: { datasourceUid: string }[] }[] }[]) {
+      assert.ok(group.folder, 'every rule group is in a folder');
+      for (const rule of group.rules)
+        for (const query of rule.data) assert.ok(query.datasourceUid === '__expr__' || datasources.has(query.datasourceUid), query.datasourceUid);
+    }
+    for (const policy of alerting.policies as { receiver: string; routes: { receiver: string }[] }[]) {
+      assert.ok(points.has(policy.receiver) || policy.receiver === 'grafana-default-email', policy.receiver);
+      for (const route of policy.routes) assert.ok(points.has(route.receiver), route.receiver);
+    }
+    for (const [file, dashboard] of Object.entries(DASHBOARDS)) {
+      const uids = [...JSON.stringify(dashboard).matchAll(/"uid":\s*"([^"]+)"/g)]
+        .map((m) => m[1])
+        .filter((uid) => uid !== (dashboard as { uid: string }).uid && uid !== '-- Grafana --');
+      for (const uid of uids) assert.ok(datasources.has(uid), `${file}: datasource '${uid}' is not provisioned`);
+    }
+  });
+});
