@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { observabilityKeyTree } from '../../../test/cluster/reference-data';
 import versions from '../../../manifests/observability/versions.json';
+import { datasources } from '../components/grafana';
 import { lokiConfig } from '../components/loki';
 import { pyroscopeConfig } from '../components/pyroscope';
 import { tempoConfig } from '../components/tempo';
@@ -68,5 +69,16 @@ describe('Loki, Tempo and Pyroscope configs against the key trees of the pinned 
     assert.deepEqual(unknownKeyPaths({ metrics_generator: { traces_storage: { path: '/x' } }, server: { http_listen_port: 1 } }, tree), [
       'metrics_generator.traces_storage',
     ]);
+  });
+
+  it("the traces-to-metrics link filters by a label Tempo's span metrics write (its intrinsic dimensions)", () => {
+    const tree = observabilityKeyTree('tempo', version(versions.tempo)) as {
+      metrics_generator: { processor: { span_metrics: { intrinsic_dimensions: object } } };
+    };
+    const labels = Object.keys(tree.metrics_generator.processor.span_metrics.intrinsic_dimensions);
+    const tempo = (
+      datasources(stackOptions(baseInputs())) as { datasources: { uid: string; jsonData: { tracesToMetrics?: { tags: { value: string }[] } } }[] }
+    ).datasources.find((d) => d && d.uid === 'tempo')!;
+    for (const tag of tempo.jsonData.tracesToMetrics!.tags) assert.ok(labels.includes(tag.value), `'${tag.value}' is not one of ${labels.join(', ')}`);
   });
 });
