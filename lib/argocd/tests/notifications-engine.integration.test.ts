@@ -1,6 +1,9 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import Ajv from 'ajv';
 import { parse, stringify } from 'yaml';
+import { argoCdCrdFiles } from '../../../test/cluster/reference-data';
 import { startFakeServer, type FakeServer } from '../../../test/harness/fake-server';
 import { startSmtpSink, type SmtpSink } from '../../../test/fakes/smtp-sink';
 import { type Delivery, runNotificationEngine } from '../../../test/notifications/engine';
@@ -107,7 +110,20 @@ describe("notifications through Argo CD's own notification engine", function () 
     await slack?.stop();
   });
 
-  const run = (steps: object[]) => runNotificationEngine({ namespace: NAMESPACE, configMap, secret, steps });
+  // Every state a test writes is an Application as Argo CD 3.6's CRD defines it: the field names and
+  // types of its structural schema, unknown fields refused (the API server would prune them).
+  const applicationSchema = new Ajv({ strict: false, validateFormats: false, allErrors: true }).compile(
+    closed(
+      argoCdCrdFiles()
+        .map((f) => parse(fs.readFileSync(f, 'utf8')))
+        .find((crd) => crd.spec.names.kind === 'Application')
+        .spec.versions.find((v: { storage: boolean }) => v.storage).schema.openAPIV3Schema,
+    ),
+  );
+  const run = (steps: object[]) => {
+    for (const step of steps) assert.ok(applicationSchema(step), JSON.stringify(applicationSchema.errors));
+    return runNotificationEngine({ namespace: NAMESPACE, configMap, secret, steps });
+  };
   const sent = (deliveries: Delivery[]) => {
     const errors = deliveries.filter((d) => d.error);
     assert.deepEqual(errors, [], 'the engine reports no error');
@@ -288,3 +304,12 @@ describe("notifications through Argo CD's own notification engine", function () 
     assert.match(smtp.messages[0].body, /sample-app-prod is Degraded at revision unknown: no message/);
   });
 });
+
+/** A structural schema with every object that lists its properties closed to others (what the API server prunes). */
+function closed(schema: Any): Any {
+  if (Array.isArray(schema)) return schema.map(closed);
+  if (!schema || typeof schema !== 'object') return schema;
+  const out: Any = Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, closed(v)]));
+  if (out.properties && out.additionalProperties === undefined && !out['x-kubernetes-preserve-unknown-fields']) out.additionalProperties = false;
+  return out;
+}
