@@ -1,28 +1,26 @@
 import { createHash } from 'node:crypto';
 import type * as k8s from '@kubernetes/client-node';
 import { type AppliedObject, FIELD_MANAGER, objectKey, serverSideApply } from '../kube/server-side-apply';
+import { isClusterScoped, KIND_ORDER, phases } from '../kube/kind-order';
 import { inventorySelector, type K8sObject } from './workload';
 
-/** Phases of an apply: what others refer to first. Deletion runs them backwards. */
-const PHASES = [
-  ['Namespace'],
-  ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding'],
-  ['ConfigMap', 'Secret', 'Service'],
-  ['StatefulSet', 'Deployment', 'Ingress'],
+/**
+ * The kinds the stack renders: what an apply owns, lists back by the inventory labels and may prune.
+ * (Not PersistentVolumeClaims: the volumes hold the data and stay.) Order and API versions come
+ * from the one kind table, lib/kube/kind-order.ts.
+ */
+export const INVENTORY_KINDS = [
+  'Namespace',
+  'ServiceAccount',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'ConfigMap',
+  'Secret',
+  'Service',
+  'StatefulSet',
+  'Deployment',
+  'Ingress',
 ];
-const API_VERSIONS: Record<string, string> = {
-  Namespace: 'v1',
-  ServiceAccount: 'v1',
-  ConfigMap: 'v1',
-  Secret: 'v1',
-  Service: 'v1',
-  ClusterRole: 'rbac.authorization.k8s.io/v1',
-  ClusterRoleBinding: 'rbac.authorization.k8s.io/v1',
-  StatefulSet: 'apps/v1',
-  Deployment: 'apps/v1',
-  Ingress: 'networking.k8s.io/v1',
-};
-const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding']);
 const CONCURRENCY = 8;
 
 /**
@@ -40,11 +38,11 @@ function stamp(object: K8sObject): K8sObject {
 /** Every object an earlier apply to this namespace left, found by the inventory labels. */
 export async function listInventory(objects: k8s.KubernetesObjectApi, namespace: string): Promise<k8s.KubernetesObject[]> {
   const lists = await Promise.all(
-    Object.entries(API_VERSIONS).map(async ([kind, apiVersion]) => {
+    KIND_ORDER.filter((k) => INVENTORY_KINDS.includes(k.kind)).map(async ({ kind, apiVersion }) => {
       const list = await objects.list(
         apiVersion,
         kind,
-        CLUSTER_SCOPED.has(kind) ? undefined : namespace,
+        isClusterScoped(kind) ? undefined : namespace,
         undefined,
         undefined,
         undefined,
@@ -104,8 +102,8 @@ export async function applyStack(
   }
   if (pending.length) await serverSideApply(objects, pending, { dryRun: true, existing, concurrency: CONCURRENCY });
   // Order matters only for what is created: when everything exists already, one batch.
-  const phases = pending.every((o) => existing.has(objectKey(o))) ? [pending] : PHASES.map((kinds) => pending.filter((o) => kinds.includes(o.kind!)));
-  for (const phase of phases) applied.push(...(await serverSideApply(objects, phase, { existing, concurrency: CONCURRENCY })));
+  const batches = pending.every((o) => existing.has(objectKey(o))) ? [pending] : phases(pending);
+  for (const phase of batches) applied.push(...(await serverSideApply(objects, phase, { existing, concurrency: CONCURRENCY })));
   for (const result of applied) if (result.change !== 'unchanged') log(`${result.kind} ${result.name}: ${result.change}`);
 
   const wanted = new Set(stamped.map(objectKey));
@@ -127,8 +125,7 @@ export async function deleteStack(objects: k8s.KubernetesObjectApi, namespace: s
 
 async function deleteInOrder(objects: k8s.KubernetesObjectApi, victims: k8s.KubernetesObject[]): Promise<string[]> {
   const deleted: string[] = [];
-  for (const kinds of [...PHASES].reverse()) {
-    const phase = victims.filter((o) => kinds.includes(o.kind!));
+  for (const phase of phases(victims).reverse()) {
     await Promise.all(
       phase.map(async (o) => {
         await objects.delete(o).catch((error: { code?: number }) => {

@@ -5,24 +5,11 @@ import { loki } from './components/loki';
 import { prometheus } from './components/prometheus';
 import { pyroscope } from './components/pyroscope';
 import { tempo } from './components/tempo';
+import { sortByKind } from '../kube/kind-order';
 import { COMPONENTS, type Component, type StackOptions, type StackSecrets } from './options';
 import { INVENTORY_LABELS, type K8sObject, NAMESPACE_LABEL, STACK_SECRET } from './workload';
 
 const RENDERERS: Record<Component, (o: StackOptions) => K8sObject[]> = { loki, tempo, pyroscope, prometheus, alloy, grafana };
-
-/** Apply order: what others refer to comes first (namespace and RBAC, then config and secrets, then workloads). */
-export const APPLY_ORDER = [
-  'Namespace',
-  'ServiceAccount',
-  'ClusterRole',
-  'ClusterRoleBinding',
-  'ConfigMap',
-  'Secret',
-  'Service',
-  'StatefulSet',
-  'Deployment',
-  'Ingress',
-];
 
 export const REDACTED = '<secret set at apply>';
 
@@ -61,11 +48,7 @@ export function renderStack(o: StackOptions, secrets?: StackSecrets): K8sObject[
     ...COMPONENTS.filter((c) => o.components.has(c)).flatMap((c) => RENDERERS[c](o)),
   ];
   for (const object of objects) object.metadata!.labels = { ...object.metadata!.labels, [NAMESPACE_LABEL]: o.namespace };
-  const rank = (o: K8sObject) => APPLY_ORDER.indexOf(o.kind!);
-  return objects
-    .map((object, index) => ({ object, index }))
-    .sort((a, b) => rank(a.object) - rank(b.object) || a.index - b.index)
-    .map((e) => e.object);
+  return sortByKind(objects);
 }
 
 export function toYaml(objects: K8sObject[]): string {
