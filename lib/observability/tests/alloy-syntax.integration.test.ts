@@ -9,9 +9,17 @@ import { alloyConfig } from '../components/alloy';
 import { COMPONENTS, stackOptions } from '../options';
 import { baseInputs } from './render-stack.test';
 
+interface Block {
+  name: string;
+  label?: string;
+  blocks?: Block[];
+  /** Each attribute's value as Alloy's printer writes it: `"node"` for a string, `a.b.c.output` for a reference. */
+  attributes?: Record<string, string>;
+}
+
 interface Parsed {
   error?: string;
-  blocks?: { name: string; label?: string }[];
+  blocks?: Block[];
 }
 
 /** Alloy's own parser (test/alloy/checker, built by test/alloy/build) on one config text. */
@@ -58,5 +66,19 @@ describe("the rendered Alloy configs against Alloy's own parser", function () {
   it('the parser can fail: a missing brace and an unquoted label are refused', () => {
     assert.match(parseAlloy('discovery.kubernetes "pods" {\n  role = "pod"\n').error ?? '', /expected|}/);
     assert.ok(parseAlloy('discovery.kubernetes pods {\n}\n').error);
+  });
+
+  it('labels cAdvisor series by node, and scrapes Argo CD only on its metrics ports, as Alloy reads the config', () => {
+    const { blocks } = parseAlloy(alloyConfig(stackOptions(baseInputs({ components: COMPONENTS.join(',') }))));
+    const find = (name: string, label: string) => blocks!.find((b) => b.name === name && b.label === label)!;
+    const cadvisorRules = find('discovery.relabel', 'cadvisor').blocks!.filter((b) => b.name === 'rule');
+    assert.ok(
+      cadvisorRules.some((r) => r.attributes?.target_label === '"node"' && r.attributes?.source_labels === '["__meta_kubernetes_node_name"]'),
+      'each node’s series carry its name',
+    );
+    const argocd = find('discovery.relabel', 'argocd_metrics').blocks!.find((b) => b.name === 'rule')!;
+    assert.equal(argocd.attributes?.action, '"keep"');
+    assert.equal(argocd.attributes?.source_labels, '["__meta_kubernetes_endpointslice_port_name"]');
+    assert.equal(find('prometheus.scrape', 'argocd').attributes?.targets, 'discovery.relabel.argocd_metrics.output');
   });
 });

@@ -312,3 +312,26 @@ describe('alert e-mail through an SMTP server', () => {
     );
   });
 });
+
+describe('dashboards promise only what the stack delivers', () => {
+  type Target = { exemplar?: boolean; query?: string };
+  type Panel = { title: string; type: string; targets?: Target[]; options?: { sortBy?: { displayName: string; desc: boolean }[] } };
+  const panels = (file: string) => (DASHBOARDS[file] as unknown as { panels: Panel[] }).panels;
+
+  it('no panel asks for exemplars (the Node.js metrics SDK exports none); the slow-request table filters and sorts by duration', () => {
+    for (const file of Object.keys(DASHBOARDS))
+      for (const panel of panels(file)) for (const target of panel.targets ?? []) assert.notEqual(target.exemplar, true, `${file}: ${panel.title}`);
+    const slowest = panels('application-performance.json').find((p) => /^Slowest/.test(p.title))!;
+    assert.match(slowest.targets![0].query!, /duration > \d+ms/);
+    assert.deepEqual(slowest.options?.sortBy, [{ displayName: 'Duration', desc: true }]);
+  });
+
+  it('Pyroscope enforces retentionDays on the storage new profiles go to (the metastore index cleanup runs)', () => {
+    const config = pyroscopeConfig(stackOptions(baseInputs({ retentionDays: 7 }))) as {
+      metastore: { index?: { cleanup_interval?: string } };
+      limits: Record<string, string>;
+    };
+    assert.match(config.metastore.index?.cleanup_interval ?? '', /^[1-9]\d*[hm]$/);
+    assert.equal(config.limits.compactor_blocks_retention_period, '168h');
+  });
+});

@@ -11,13 +11,15 @@ import (
 
 	"github.com/grafana/alloy/syntax/ast"
 	"github.com/grafana/alloy/syntax/parser"
+	"github.com/grafana/alloy/syntax/printer"
 )
 
 type block struct {
-	Name       string   `json:"name"`
-	Label      string   `json:"label,omitempty"`
-	Blocks     []block  `json:"blocks,omitempty"`
-	Attributes []string `json:"attributes,omitempty"`
+	Name   string  `json:"name"`
+	Label  string  `json:"label,omitempty"`
+	Blocks []block `json:"blocks,omitempty"`
+	// Each attribute's value as Alloy's own printer writes it back (`"node"`, `discovery.relabel.x.output`).
+	Attributes map[string]string `json:"attributes,omitempty"`
 }
 
 type result struct {
@@ -25,16 +27,20 @@ type result struct {
 	Blocks []block `json:"blocks,omitempty"`
 }
 
-func blocks(body ast.Body) ([]block, []string) {
+func blocks(body ast.Body) ([]block, map[string]string) {
 	var found []block
-	var attributes []string
+	attributes := map[string]string{}
 	for _, stmt := range body {
 		switch s := stmt.(type) {
 		case *ast.BlockStmt:
 			children, attrs := blocks(s.Body)
 			found = append(found, block{Name: strings.Join(s.Name, "."), Label: s.Label, Blocks: children, Attributes: attrs})
 		case *ast.AttributeStmt:
-			attributes = append(attributes, s.Name.Name)
+			var value strings.Builder
+			if err := printer.Fprint(&value, s.Value); err != nil {
+				panic(err)
+			}
+			attributes[s.Name.Name] = value.String()
 		}
 	}
 	return found, attributes
