@@ -2,7 +2,16 @@ import type { ManagedCluster } from '@azure/arm-containerservice';
 import { UserError } from '../user-error';
 import type { ArmClients } from './arm-clients';
 import type { DesiredStack } from './desired-stack';
-import { ACR_PULL_ROLE, armProblem, clusterBody, roleAssignmentName, type CurrentState, type PlannedChange } from './provisioning-plan';
+import {
+  ACR_PULL_ROLE,
+  armProblem,
+  clusterBody,
+  type CurrentState,
+  type PlannedChange,
+  RESOURCE_LABELS,
+  roleAssignmentName,
+  type StackResource,
+} from './provisioning-plan';
 import { traced } from '../telemetry/task-trace';
 
 export interface Provisioned {
@@ -25,8 +34,8 @@ interface Poller<T> extends PromiseLike<T> {
   onProgress(callback: (state: { status: string }) => void): unknown;
 }
 
-const change = (changes: PlannedChange[], resource: string) => changes.find((c) => c.resource === resource && c.action !== 'no change');
-const needs = (changes: PlannedChange[], resource: string) => change(changes, resource) !== undefined;
+const change = (changes: PlannedChange[], kind: StackResource) => changes.find((c) => c.kind === kind && c.action !== 'no change');
+const needs = (changes: PlannedChange[], kind: StackResource) => change(changes, kind) !== undefined;
 const elapsed = (since: number) => {
   const seconds = Math.round((Date.now() - since) / 1000);
   return seconds < 90 ? `${seconds} s` : `${Math.round(seconds / 60)} min`;
@@ -113,12 +122,12 @@ export async function applyProvisioning(
   };
   const poll = { updateIntervalInMs: clients.pollIntervalMs, abortSignal: signal };
 
-  if (needs(changes, 'resource group')) {
+  if (needs(changes, 'resourceGroup')) {
     await step(`resource group ${rg}`, log, () => clients.resources.resourceGroups.createOrUpdate(rg, { location: desired.location, tags: desired.tags }));
     done(undefined);
   }
 
-  const clusterChange = change(changes, 'AKS cluster');
+  const clusterChange = change(changes, 'cluster');
   const clusterName = desired.cluster.name;
   const clusterWork = branches.add(
     clusterChange
@@ -141,7 +150,7 @@ export async function applyProvisioning(
       : Promise.resolve(current.cluster!),
   );
   const registryWork = branches.add(
-    needs(changes, 'container registry')
+    needs(changes, 'registry')
       ? step(`container registry ${desired.registry.name}`, log, async () =>
           done(
             await longOperation(
@@ -164,7 +173,7 @@ export async function applyProvisioning(
     Promise.all([clusterWork, registryWork]).then(async ([cluster, registry]) => {
       const kubelet = cluster.identityProfile?.kubeletidentity?.objectId;
       if (!kubelet) throw new UserError(`The AKS cluster ${clusterName} reports no kubelet identity: is it using a managed identity?`);
-      if (needs(changes, 'AcrPull role assignment')) {
+      if (needs(changes, 'acrPull')) {
         await step(`AcrPull on ${desired.registry.name} for the kubelet identity`, log, () =>
           grantAcrPull(clients, registry.id!, kubelet, desired.subscriptionId, signal),
         );
@@ -185,7 +194,7 @@ export async function applyProvisioning(
   return { cluster, registryLoginServer: registry.loginServer!, registryId: registry.id!, kubeconfig: Buffer.from(value).toString('utf8'), storageKey };
 
   async function applyStorage(s: NonNullable<DesiredStack['storage']>): Promise<string | undefined> {
-    if (needs(changes, 'storage account')) {
+    if (needs(changes, 'storageAccount')) {
       await step(`storage account ${s.name}`, log, async () =>
         done(
           await longOperation(
@@ -259,16 +268,29 @@ export function destroyPreview(desired: DesiredStack, current: CurrentState, who
   const keeps: PlannedChange[] = [];
   if (!current.resourceGroup) return { deletes, keeps };
   const inGroup = (resourceGroup: string) => resourceGroup.toLowerCase() === desired.resourceGroup.toLowerCase();
-  const row = (resource: string, name: string, details: string[] = []): PlannedChange => ({ resource, name, action: 'delete', details });
-  if (wholeGroup) deletes.push(row('resource group', desired.resourceGroup, ['and everything in it']));
-  if (current.cluster) deletes.push(row('AKS cluster', desired.cluster.name, wholeGroup ? ['with the group'] : []));
-  if (current.storage && desired.storage) deletes.push(row('storage account', desired.storage.name, wholeGroup ? ['with the group'] : []));
+  const row = (kind: StackResource, name: string, details: string[] = []): PlannedChange => ({
+    kind,
+    resource: RESOURCE_LABELS[kind],
+    name,
+    action: 'delete',
+    details,
+  });
+  if (wholeGroup) deletes.push(row('resourceGroup', desired.resourceGroup, ['and everything in it']));
+  if (current.cluster) deletes.push(row('cluster', desired.cluster.name, wholeGroup ? ['with the group'] : []));
+  if (current.storage && desired.storage) deletes.push(row('storageAccount', desired.storage.name, wholeGroup ? ['with the group'] : []));
   if (current.registry) {
     const registryGoes = (wholeGroup && inGroup(desired.registry.resourceGroup)) || (!wholeGroup && desired.registry.create);
-    if (registryGoes) deletes.push(row('container registry', desired.registry.name, wholeGroup ? ['with the group'] : []));
-    else keeps.push({ resource: 'container registry', name: desired.registry.name, action: 'no change', details: ['kept: not created by this task'] });
+    if (registryGoes) deletes.push(row('registry', desired.registry.name, wholeGroup ? ['with the group'] : []));
+    else
+      keeps.push({
+        kind: 'registry',
+        resource: RESOURCE_LABELS.registry,
+        name: desired.registry.name,
+        action: 'no change',
+        details: ['kept: not created by this task'],
+      });
     // A grant on a registry that stays would outlive the cluster it was for.
-    if (!registryGoes && current.acrPull) deletes.push(row('AcrPull role assignment', `kubelet → ${desired.registry.name}`, ['granted by this task']));
+    if (!registryGoes && current.acrPull) deletes.push(row('acrPull', `kubelet → ${desired.registry.name}`, ['granted by this task']));
   }
   return { deletes, keeps };
 }
@@ -286,8 +308,8 @@ export async function destroyProvisioning(
 ): Promise<PlannedChange[]> {
   const { log } = report;
   const poll = { updateIntervalInMs: clients.pollIntervalMs };
-  const deleting = (resource: string) => deletes.some((d) => d.resource === resource);
-  const grant = deleting('AcrPull role assignment');
+  const deleting = (kind: StackResource) => deletes.some((d) => d.kind === kind);
+  const grant = deleting('acrPull');
   const kubelet = current.cluster?.identityProfile?.kubeletidentity?.objectId;
   if (grant && kubelet && current.registry?.id) {
     const scope = current.registry.id;
@@ -295,7 +317,7 @@ export async function destroyProvisioning(
       clients.authorization.roleAssignments.delete(scope.replace(/^\//, ''), roleAssignmentName(scope, kubelet, ACR_PULL_ROLE)),
     );
   }
-  if (deleting('resource group')) {
+  if (deleting('resourceGroup')) {
     await step(`delete resource group ${desired.resourceGroup}`, log, async () => {
       const since = Date.now();
       const poller = await clients.resources.resourceGroups.beginDelete(desired.resourceGroup, poll);
@@ -305,15 +327,15 @@ export async function destroyProvisioning(
     return deletes;
   }
   const branches = new Branches();
-  if (deleting('AKS cluster'))
+  if (deleting('cluster'))
     branches.add(
       step(`delete AKS cluster ${desired.cluster.name}`, log, () => clients.aks.managedClusters.delete(desired.resourceGroup, desired.cluster.name, poll)),
     );
-  if (deleting('storage account'))
+  if (deleting('storageAccount'))
     branches.add(
       step(`delete storage account ${desired.storage!.name}`, log, () => clients.storage.storageAccounts.delete(desired.resourceGroup, desired.storage!.name)),
     );
-  if (deleting('container registry'))
+  if (deleting('registry'))
     branches.add(
       step(`delete container registry ${desired.registry.name}`, log, () =>
         clients.acr.registries.delete(desired.registry.resourceGroup, desired.registry.name, poll),

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { registerKubeconfigSecrets } from '../kube/kubeconfig-secrets';
 import type { TaskHost } from '../pipeline/task-host';
 import { desiredStack, type DesiredStack, type ProvisionAksInputs } from './desired-stack';
-import type { CurrentState, PlannedChange } from './provisioning-plan';
+import { type CurrentState, type PlannedChange, RESOURCE_LABELS } from './provisioning-plan';
 
 function table(changes: PlannedChange[]): string {
   const rows = changes.map((c) => [c.resource, c.name, c.action, c.details.join('; ')]);
@@ -90,12 +90,20 @@ export async function provisionAks(host: TaskHost, inputs: ProvisionAksInputs): 
 function stateTable(desired: DesiredStack, current: CurrentState): string {
   const state = (resource?: { provisioningState?: string }) => (resource ? (resource.provisioningState ?? 'exists') : 'absent');
   const rows = [
-    ['resource group', desired.resourceGroup, state(current.resourceGroup && { provisioningState: current.resourceGroup.properties?.provisioningState })],
-    ['AKS cluster', desired.cluster.name, state(current.cluster)],
-    ['container registry', desired.registry.name, state(current.registry)],
-    ...(desired.storage ? [['storage account', desired.storage.name, state(current.storage)]] : []),
-    ...(desired.storage?.containers ?? []).map((c) => ['blob container', `${desired.storage!.name}/${c}`, current.containers.has(c) ? 'exists' : 'absent']),
-    ['AcrPull role assignment', `kubelet → ${desired.registry.name}`, current.acrPull ? 'exists' : 'absent'],
+    [
+      RESOURCE_LABELS.resourceGroup,
+      desired.resourceGroup,
+      state(current.resourceGroup && { provisioningState: current.resourceGroup.properties?.provisioningState }),
+    ],
+    [RESOURCE_LABELS.cluster, desired.cluster.name, state(current.cluster)],
+    [RESOURCE_LABELS.registry, desired.registry.name, state(current.registry)],
+    ...(desired.storage ? [[RESOURCE_LABELS.storageAccount, desired.storage.name, state(current.storage)]] : []),
+    ...(desired.storage?.containers ?? []).map((c) => [
+      RESOURCE_LABELS.blobContainer,
+      `${desired.storage!.name}/${c}`,
+      current.containers.has(c) ? 'exists' : 'absent',
+    ]),
+    [RESOURCE_LABELS.acrPull, `kubelet → ${desired.registry.name}`, current.acrPull ? 'exists' : 'absent'],
   ];
   return ['| resource | name | state |', '| --- | --- | --- |', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
@@ -108,8 +116,8 @@ function summarize(
   resourceId: (subscription: string, group: string) => string,
 ): void {
   const portal = (c: PlannedChange) => {
-    const group = changes.find((x) => x.resource === 'resource group')?.name;
-    return group && c.resource === 'resource group' ? `[${c.name}](https://portal.azure.com/#@/resource${resourceId(subscription, group)})` : c.name;
+    const group = changes.find((x) => x.kind === 'resourceGroup')?.name;
+    return group && c.kind === 'resourceGroup' ? `[${c.name}](https://portal.azure.com/#@/resource${resourceId(subscription, group)})` : c.name;
   };
   host.summary(
     `ProvisionAks: ${action}`,

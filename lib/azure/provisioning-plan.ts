@@ -17,7 +17,23 @@ export const hasFailed = (resource: { provisioningState?: string } | undefined) 
 const resent = (resource: { provisioningState?: string }) =>
   `provisioning state ${resource.provisioningState}: its PUT is sent again, for Azure to reconcile it`;
 
+/** What a plan row is about: the key every step of apply and destroy matches on. */
+export type StackResource = 'resourceGroup' | 'cluster' | 'registry' | 'acrPull' | 'storageAccount' | 'blobContainer';
+
+/** How each resource is named in the plan, the summary and the messages: display only, never matched on. */
+export const RESOURCE_LABELS: Record<StackResource, string> = {
+  resourceGroup: 'resource group',
+  cluster: 'AKS cluster',
+  registry: 'container registry',
+  acrPull: 'AcrPull role assignment',
+  storageAccount: 'storage account',
+  blobContainer: 'blob container',
+};
+
 export interface PlannedChange {
+  /** Which resource of the stack this row is about. */
+  kind: StackResource;
+  /** Its label (RESOURCE_LABELS[kind]), as printed. */
   resource: string;
   name: string;
   action: ChangeAction;
@@ -137,7 +153,8 @@ export function planChanges(desired: DesiredStack, current: CurrentState): Plann
   const changes: PlannedChange[] = [];
   const rg = current.resourceGroup;
   changes.push({
-    resource: 'resource group',
+    kind: 'resourceGroup',
+    resource: RESOURCE_LABELS.resourceGroup,
     name: desired.resourceGroup,
     action: !rg ? 'create' : sameTags(rg.tags, desired.tags) ? 'no change' : 'update',
     details: !rg ? [desired.location] : sameTags(rg.tags, desired.tags) ? [] : ['tags'],
@@ -147,7 +164,8 @@ export function planChanges(desired: DesiredStack, current: CurrentState): Plann
   const cluster = current.cluster;
   if (!cluster) {
     changes.push({
-      resource: 'AKS cluster',
+      kind: 'cluster',
+      resource: RESOURCE_LABELS.cluster,
       name: c.name,
       action: 'create',
       details: [`${c.nodeCount} × ${c.vmSize}`, `network ${c.networkPlugin}`, ...(c.workloadIdentity ? ['workload identity'] : [])],
@@ -164,7 +182,8 @@ export function planChanges(desired: DesiredStack, current: CurrentState): Plann
     // place (say the VM size Azure refused), it is deleted and created again; nothing else is touched.
     if (hasFailed(cluster) && immutable.length) {
       changes.push({
-        resource: 'AKS cluster',
+        kind: 'cluster',
+        resource: RESOURCE_LABELS.cluster,
         name: c.name,
         action: 'recreate',
         details: [`provisioning state ${cluster.provisioningState}`, ...immutable, 'the failed cluster is deleted, then created again'],
@@ -191,7 +210,7 @@ export function planChanges(desired: DesiredStack, current: CurrentState): Plann
     if (!!cluster.disableLocalAccounts !== c.entraOnly) details.push(`local accounts ${c.entraOnly ? 'disabled' : 'enabled'}`);
     if (!sameTags(cluster.tags, desired.tags)) details.push('tags');
     if (hasFailed(cluster)) details.unshift(resent(cluster));
-    changes.push({ resource: 'AKS cluster', name: c.name, action: details.length ? 'update' : 'no change', details });
+    changes.push({ kind: 'cluster', resource: RESOURCE_LABELS.cluster, name: c.name, action: details.length ? 'update' : 'no change', details });
   }
   return [...changes, ...planRest(desired, current, false)];
 }
@@ -206,19 +225,20 @@ function planRest(desired: DesiredStack, current: CurrentState, clusterRecreated
       throw new UserError(
         `The container registry ${r.name} was not found in resource group ${r.resourceGroup}; set 'createRegistry' to create it, or 'registryResourceGroup' to where it is.`,
       );
-    changes.push({ resource: 'container registry', name: r.name, action: 'create', details: [r.sku] });
+    changes.push({ kind: 'registry', resource: RESOURCE_LABELS.registry, name: r.name, action: 'create', details: [r.sku] });
   } else if (r.create) {
     const details = [
       ...(hasFailed(current.registry) ? [resent(current.registry)] : []),
       ...(current.registry.sku?.name !== r.sku ? [`SKU ${current.registry.sku?.name} → ${r.sku}`] : []),
       ...(sameTags(current.registry.tags, desired.tags) ? [] : ['tags']),
     ];
-    changes.push({ resource: 'container registry', name: r.name, action: details.length ? 'update' : 'no change', details });
+    changes.push({ kind: 'registry', resource: RESOURCE_LABELS.registry, name: r.name, action: details.length ? 'update' : 'no change', details });
   } else {
-    changes.push({ resource: 'container registry', name: r.name, action: 'no change', details: ['existing, not managed'] });
+    changes.push({ kind: 'registry', resource: RESOURCE_LABELS.registry, name: r.name, action: 'no change', details: ['existing, not managed'] });
   }
   changes.push({
-    resource: 'AcrPull role assignment',
+    kind: 'acrPull',
+    resource: RESOURCE_LABELS.acrPull,
     name: `kubelet → ${r.name}`,
     action: current.acrPull && !clusterRecreated ? 'no change' : 'create',
     details: clusterRecreated ? ["for the new cluster's kubelet identity"] : [],
@@ -226,18 +246,25 @@ function planRest(desired: DesiredStack, current: CurrentState, clusterRecreated
 
   const s = desired.storage;
   if (s) {
-    if (!current.storage) changes.push({ resource: 'storage account', name: s.name, action: 'create', details: [s.sku] });
+    if (!current.storage) changes.push({ kind: 'storageAccount', resource: RESOURCE_LABELS.storageAccount, name: s.name, action: 'create', details: [s.sku] });
     else {
       const details = [
         ...(hasFailed(current.storage) ? [resent(current.storage)] : []),
         ...(current.storage.sku?.name !== s.sku ? [`SKU ${current.storage.sku?.name} → ${s.sku}`] : []),
         ...(sameTags(current.storage.tags, desired.tags) ? [] : ['tags']),
       ];
-      changes.push({ resource: 'storage account', name: s.name, action: details.length ? 'update' : 'no change', details });
+      changes.push({
+        kind: 'storageAccount',
+        resource: RESOURCE_LABELS.storageAccount,
+        name: s.name,
+        action: details.length ? 'update' : 'no change',
+        details,
+      });
     }
     for (const container of s.containers)
       changes.push({
-        resource: 'blob container',
+        kind: 'blobContainer',
+        resource: RESOURCE_LABELS.blobContainer,
         name: `${s.name}/${container}`,
         action: current.containers.has(container) ? 'no change' : 'create',
         details: [],
@@ -249,14 +276,14 @@ function planRest(desired: DesiredStack, current: CurrentState, clusterRecreated
 /** Before creating, a registry or storage account name must be free across Azure: "taken" is said plainly. */
 export async function checkNamesAvailable(clients: ArmClients, desired: DesiredStack, changes: PlannedChange[]): Promise<void> {
   const problems: string[] = [];
-  if (changes.some((c) => c.resource === 'container registry' && c.action === 'create')) {
+  if (changes.some((c) => c.kind === 'registry' && c.action === 'create')) {
     const status = await clients.acr.registries
       .checkNameAvailability({ name: desired.registry.name, type: 'Microsoft.ContainerRegistry/registries' })
       .catch((error: unknown) => Promise.reject(armProblem(error, `checking the registry name ${desired.registry.name}`)));
     if (status.nameAvailable === false)
       problems.push(`Input 'registryName': '${desired.registry.name}' is taken (${status.reason}): registry names are global across Azure; choose another.`);
   }
-  if (desired.storage && changes.some((c) => c.resource === 'storage account' && c.action === 'create')) {
+  if (desired.storage && changes.some((c) => c.kind === 'storageAccount' && c.action === 'create')) {
     const status = await clients.storage.storageAccounts
       .checkNameAvailability({ name: desired.storage.name, type: 'Microsoft.Storage/storageAccounts' })
       .catch((error: unknown) => Promise.reject(armProblem(error, `checking the storage account name ${desired.storage!.name}`)));
