@@ -58,8 +58,19 @@ export function serveGit(request: RecordedRequest, res: ServerResponse, raw: Buf
       },
     });
     const out: Buffer[] = [];
+    let failed = false;
+    // git may exit before it has read the whole request (it refused it): the write then fails with
+    // EPIPE, which must not take the fake down; what git answered is still sent.
+    cgi.stdin.on('error', () => {});
+    cgi.on('error', (error) => {
+      failed = true;
+      res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(`git http-backend could not run: ${error.message}`);
+      resolve();
+    });
     cgi.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     cgi.on('close', () => {
+      if (failed) return;
       const response = Buffer.concat(out);
       const split = response.indexOf('\r\n\r\n');
       const headers: Record<string, string> = {};

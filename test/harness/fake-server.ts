@@ -33,18 +33,31 @@ export async function startFakeServer(module: string, options: Record<string, un
     workerData: { fakeModule: module, options, certFile: path.join(dir, 'server.pem'), keyFile: path.join(dir, 'server.key') },
   });
   let nextId = 0;
-  const pending = new Map<number, (value: unknown) => void>();
+  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  // A fake that crashed fails every call at once with its own error, instead of a test hanging until its timeout.
+  let crashed: Error | undefined;
+  const crash = (error: Error) => {
+    crashed ??= new Error(`The fake server ${path.basename(module)} crashed: ${error.message}`);
+    for (const { reject } of pending.values()) reject(crashed);
+    pending.clear();
+  };
+  worker.on('error', crash);
+  worker.on('exit', (code) => crash(new Error(`its worker exited with code ${code}`)));
   const ready = new Promise<string>((resolve, reject) => {
     worker.once('error', reject);
     worker.on('message', (message: { type: string; url?: string; id?: number; value?: unknown }) => {
       if (message.type === 'ready') resolve(message.url!);
-      else pending.get(message.id!)?.(message.value);
+      else {
+        pending.get(message.id!)?.resolve(message.value);
+        pending.delete(message.id!);
+      }
     });
   });
   const call = (type: string, payload?: unknown) =>
-    new Promise<unknown>((resolve) => {
+    new Promise<unknown>((resolve, reject) => {
+      if (crashed) return reject(crashed);
       const id = ++nextId;
-      pending.set(id, resolve);
+      pending.set(id, { resolve, reject });
       worker.postMessage({ type, id, payload });
     });
   const url = await ready;
@@ -53,7 +66,7 @@ export async function startFakeServer(module: string, options: Record<string, un
     requests: async () => (await call('requests')) as RecordedRequest[],
     control: (message) => call('control', message),
     stop: async () => {
-      await call('stop');
+      if (!crashed) await call('stop');
       await worker.terminate();
     },
   };
