@@ -1,21 +1,9 @@
 import type * as k8s from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
+import { isClusterScoped } from '../kube/kind-order';
 import { serverSideApply, type AppliedObject } from '../kube/server-side-apply';
 import { UserError } from '../user-error';
 import { MiB, readTextFile } from '../read-text-file';
-
-const CLUSTER_SCOPED = new Set([
-  'CustomResourceDefinition',
-  'ClusterRole',
-  'ClusterRoleBinding',
-  'Namespace',
-  'PriorityClass',
-  'StorageClass',
-  'ValidatingWebhookConfiguration',
-  'MutatingWebhookConfiguration',
-  'APIService',
-  'PersistentVolume',
-]);
 
 /** The ConfigMap and Secret of Argo CD's notifications: written by the registration, not the install. */
 const NOTIFICATION_SETTINGS = new Set(['argocd-notifications-cm', 'argocd-notifications-secret']);
@@ -50,7 +38,7 @@ export async function installArgoCd(objects: k8s.KubernetesObjectApi, namespace:
   if (!docs.some((d) => d.kind === 'Deployment' || d.kind === 'StatefulSet'))
     throw new UserError('The Argo CD install manifest holds no Deployment or StatefulSet: is it the right file?');
   for (const doc of docs) {
-    if (!CLUSTER_SCOPED.has(doc.kind!)) doc.metadata = { ...doc.metadata, namespace };
+    if (!isClusterScoped(doc.kind!)) doc.metadata = { ...doc.metadata, namespace };
     if (doc.kind === 'ClusterRoleBinding') {
       for (const subject of (doc as { subjects?: { kind: string; namespace?: string }[] }).subjects ?? [])
         if (subject.kind === 'ServiceAccount') subject.namespace = namespace;

@@ -8,6 +8,8 @@
 export const KIND_ORDER: readonly { kind: string; apiVersion: string; phase: number; clusterScoped?: true }[] = [
   { kind: 'Namespace', apiVersion: 'v1', phase: 0, clusterScoped: true },
   { kind: 'CustomResourceDefinition', apiVersion: 'apiextensions.k8s.io/v1', phase: 0, clusterScoped: true },
+  { kind: 'PriorityClass', apiVersion: 'scheduling.k8s.io/v1', phase: 0, clusterScoped: true },
+  { kind: 'StorageClass', apiVersion: 'storage.k8s.io/v1', phase: 0, clusterScoped: true },
   { kind: 'ServiceAccount', apiVersion: 'v1', phase: 1 },
   { kind: 'ClusterRole', apiVersion: 'rbac.authorization.k8s.io/v1', phase: 1, clusterScoped: true },
   { kind: 'ClusterRoleBinding', apiVersion: 'rbac.authorization.k8s.io/v1', phase: 1, clusterScoped: true },
@@ -15,12 +17,16 @@ export const KIND_ORDER: readonly { kind: string; apiVersion: string; phase: num
   { kind: 'RoleBinding', apiVersion: 'rbac.authorization.k8s.io/v1', phase: 1 },
   { kind: 'ConfigMap', apiVersion: 'v1', phase: 2 },
   { kind: 'Secret', apiVersion: 'v1', phase: 2 },
+  { kind: 'PersistentVolume', apiVersion: 'v1', phase: 2, clusterScoped: true },
   { kind: 'PersistentVolumeClaim', apiVersion: 'v1', phase: 2 },
   { kind: 'Service', apiVersion: 'v1', phase: 2 },
   { kind: 'StatefulSet', apiVersion: 'apps/v1', phase: 3 },
   { kind: 'Deployment', apiVersion: 'apps/v1', phase: 3 },
   { kind: 'DaemonSet', apiVersion: 'apps/v1', phase: 3 },
   { kind: 'Ingress', apiVersion: 'networking.k8s.io/v1', phase: 3 },
+  { kind: 'ValidatingWebhookConfiguration', apiVersion: 'admissionregistration.k8s.io/v1', phase: 3, clusterScoped: true },
+  { kind: 'MutatingWebhookConfiguration', apiVersion: 'admissionregistration.k8s.io/v1', phase: 3, clusterScoped: true },
+  { kind: 'APIService', apiVersion: 'apiregistration.k8s.io/v1', phase: 3, clusterScoped: true },
 ];
 
 /** The phase after every listed one: where a kind the table does not know is applied. */

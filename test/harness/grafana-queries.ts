@@ -8,13 +8,14 @@ export const QUERY_DATASOURCES = ['prometheus', 'loki', 'tempo'];
 
 /**
  * A query as Grafana sends it: dashboard variables and Grafana's own macros replaced by values
- * of their kind (Grafana interpolates them before the query reaches the datasource).
+ * of their kind (Grafana interpolates them before the query reaches the datasource). `variable` is
+ * what each dashboard variable becomes ('.*' is "All" for a query that must match data).
  */
-export function interpolated(query: string): string {
+export function interpolated(query: string, { variable = 'sample', interval = '5m' } = {}): string {
   return query
-    .replace(/\$__(rate_interval|interval|range)\b/g, '5m')
+    .replace(/\$__(rate_interval|interval|range)\b/g, interval)
     .replace(/\$__tags\b|\$\{__tags\}/g, 'service="sample-app"')
-    .replace(/\$\{(\w+)(:\w+)?\}|\$(\w+)/g, 'sample');
+    .replace(/\$\{(\w+)(:\w+)?\}|\$(\w+)/g, variable);
 }
 
 /**

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { startSampleApp } from '../../../test/examples/sample-app-process';
-import { renderedQueries } from '../../../test/harness/grafana-queries';
+import { interpolated, renderedQueries } from '../../../test/harness/grafana-queries';
 import { requireFullTier } from '../../../test/harness/test-tier';
 import { prometheusConfig } from '../components/prometheus';
 
@@ -24,13 +24,7 @@ function prometheusBin(): string {
 function promqlQueries(): { where: string; query: string }[] {
   return renderedQueries()
     .filter((q) => q.datasource === 'prometheus')
-    .map(({ where, query }) => ({
-      where,
-      query: query
-        .replace(/\$__(rate_interval|interval|range)\b/g, '1m')
-        .replace(/\$__tags\b|\$\{__tags\}/g, 'service="sample-app"')
-        .replace(/\$\{(\w+)(:\w+)?\}|\$(\w+)/g, '.*'),
-    }));
+    .map(({ where, query }) => ({ where, query: interpolated(query, { variable: '.*', interval: '1m' }) }));
 }
 
 const freePort = () =>
